@@ -1,0 +1,52 @@
+"""The one value every detector returns: persons found in one frame."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+@dataclass(frozen=True)
+class Detections:
+    """Boxes in normalized image coordinates (x1, y1, x2, y2 in 0..1).
+
+    Normalized so that zones drawn by administrators apply to any stream resolution.
+    `track_ids` is -1 for a detection that no tracker has claimed.
+    """
+
+    boxes: NDArray[np.float32]
+    scores: NDArray[np.float32]
+    class_ids: NDArray[np.int32]
+    track_ids: NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
+
+    def __post_init__(self) -> None:
+        count = len(self.boxes)
+        if self.boxes.shape != (count, 4):
+            raise ValueError(f"boxes must have shape (N, 4), got {self.boxes.shape}")
+        for name in ("scores", "class_ids"):
+            got = len(getattr(self, name))
+            if got != count:
+                raise ValueError(f"{name} must have {count} entries like boxes, got {got}")
+        if len(self.track_ids) == 0 and count:
+            object.__setattr__(self, "track_ids", np.full(count, -1, np.int32))
+        elif len(self.track_ids) != count:
+            raise ValueError(f"track_ids must have {count} entries like boxes, got {len(self.track_ids)}")
+
+    @classmethod
+    def empty(cls) -> Detections:
+        return cls(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, np.int32))
+
+    def __len__(self) -> int:
+        return len(self.boxes)
+
+    @property
+    def foot_points(self) -> NDArray[np.float32]:
+        """Bottom-centre of each box: where a standing person touches the ground."""
+        return np.stack(
+            [(self.boxes[:, 0] + self.boxes[:, 2]) / 2, self.boxes[:, 3]], axis=1
+        ).astype(np.float32)
+
+    def with_track_ids(self, track_ids: NDArray[np.int32]) -> Detections:
+        return Detections(self.boxes, self.scores, self.class_ids, track_ids.astype(np.int32))

@@ -1,0 +1,1 @@
+"""Frame sources: RTSP cameras, files, and the school-gate simulator."""
