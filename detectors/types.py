@@ -44,9 +44,9 @@ class Detections:
     @property
     def foot_points(self) -> NDArray[np.float32]:
         """Bottom-centre of each box: where a standing person touches the ground."""
-        return np.stack(
-            [(self.boxes[:, 0] + self.boxes[:, 2]) / 2, self.boxes[:, 3]], axis=1
-        ).astype(np.float32)
+        return np.stack([(self.boxes[:, 0] + self.boxes[:, 2]) / 2, self.boxes[:, 3]], axis=1).astype(
+            np.float32
+        )
 
     def with_track_ids(self, track_ids: NDArray[np.int32]) -> Detections:
         return Detections(self.boxes, self.scores, self.class_ids, track_ids.astype(np.int32))

@@ -1,0 +1,87 @@
+"""Cross-reference checks: names used in one place must be defined in another.
+
+They read the file as written, not the validated tree, so they still report when other
+parts of the file are malformed: a user fixing a config sees every problem at once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from patrol.config.issues import ConfigIssue, key_path
+
+# rule -> (key, where the name must be defined on the camera)
+_RULE_REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
+    "guard_absent": (("zone", "zones"),),
+    "unregistered_entry": (("line", "lines"), ("desk_zone", "zones")),
+    "loitering": (("zone", "zones"),),
+}
+
+
+def cross_reference_issues(raw: dict[str, Any]) -> list[ConfigIssue]:
+    return [
+        *duplicate_ids(raw, "schools"),
+        *duplicate_ids(raw, "cameras"),
+        *camera_schools_exist(raw),
+        *rule_names_defined(raw),
+        *simulator_scenarios_exist(raw),
+    ]
+
+
+def _items(raw: dict[str, Any], section: str) -> list[tuple[int, dict[str, Any]]]:
+    items = raw.get(section)
+    if not isinstance(items, list):
+        return []
+    return [(index, item) for index, item in enumerate(items) if isinstance(item, dict)]
+
+
+def _mapping(node: Any) -> dict[str, Any]:
+    return node if isinstance(node, dict) else {}
+
+
+def duplicate_ids(raw: dict[str, Any], section: str) -> Iterator[ConfigIssue]:
+    counts = Counter(item.get("id") for _, item in _items(raw, section))
+    for index, item in _items(raw, section):
+        if counts[item.get("id")] > 1:
+            yield ConfigIssue(key_path((section, index, "id"), raw), "duplicate id", item["id"], True)
+
+
+def camera_schools_exist(raw: dict[str, Any]) -> Iterator[ConfigIssue]:
+    school_ids = {item.get("id") for _, item in _items(raw, "schools")}
+    for index, camera in _items(raw, "cameras"):
+        if "school" in camera and camera["school"] not in school_ids:
+            path = key_path(("cameras", index, "school"), raw)
+            yield ConfigIssue(path, "no school with this id", camera["school"], True)
+
+
+def rule_names_defined(raw: dict[str, Any]) -> Iterator[ConfigIssue]:
+    windows = _mapping(raw.get("windows"))
+    for index, camera in _items(raw, "cameras"):
+        for rule_name, rule in _mapping(camera.get("rules")).items():
+            rule = _mapping(rule)
+            for key, defined_in in _RULE_REFERENCES.get(rule_name, ()):
+                name = rule.get(key)
+                if isinstance(name, str) and name not in _mapping(camera.get(defined_in)):
+                    path = key_path(("cameras", index, "rules", rule_name, key), raw)
+                    noun = "zone" if defined_in == "zones" else "line"
+                    yield ConfigIssue(path, f"no {noun} of this camera has this name", name, True)
+            rule_windows = rule.get("windows")
+            for position, window in enumerate(rule_windows if isinstance(rule_windows, list) else []):
+                if isinstance(window, str) and window not in windows:
+                    path = key_path(("cameras", index, "rules", rule_name, "windows", position), raw)
+                    yield ConfigIssue(path, "no window with this name under windows", window, True)
+
+
+def simulator_scenarios_exist(raw: dict[str, Any]) -> Iterator[ConfigIssue]:
+    paths = _mapping(_mapping(raw.get("simulator")).get("paths"))
+    if not paths:
+        return
+    # Imported here: the simulator matters only to configs that use it.
+    from streams.simulator.scenarios import SCENARIOS
+
+    for path, scenario in paths.items():
+        if scenario not in SCENARIOS:
+            message = f"unknown scenario; known: {', '.join(sorted(SCENARIOS))}"
+            yield ConfigIssue(key_path(("simulator", "paths", path), raw), message, scenario, True)
