@@ -22,3 +22,17 @@ class Frame:
     @property
     def height(self) -> int:
         return int(self.image.shape[0])
+
+
+class FramePacer:
+    """Keeps about `fps` frames a second out of a denser stream, judged by presentation time."""
+
+    def __init__(self, fps: float) -> None:
+        self._step = 1.0 / fps
+        self._next = self._step
+
+    def take(self, offset_s: float) -> bool:
+        if offset_s + 1e-3 < self._next:
+            return False
+        self._next = (int(offset_s / self._step) + 1) * self._step
+        return True

@@ -101,7 +101,8 @@ class SchoolConfig(Section):
 
 
 class DetectorConfig(Section):
-    model: str = Field("person-fall-v8", description="Model name in models/manifest.yaml")
+    model: str = Field("person-fall-v8", description="Model name in the manifest of models_dir")
+    models_dir: Path = Field(Path("models"), description="Folder with manifest.yaml and weight files")
     confidence: float = Field(0.35, gt=0, lt=1, description="Minimum detection score")
     device: str = Field("cpu", description="Torch device: cpu, cuda:0, ...")
 

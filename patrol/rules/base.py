@@ -1,0 +1,78 @@
+"""What rules see (a look) and what they say (a verdict). Rules do no I/O and never read the clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from detectors.types import Detections
+from patrol.types import EventType
+from patrol.windows import ActiveWindows
+
+
+@dataclass(frozen=True)
+class ObservedFrame:
+    offset_s: float  # seconds after the look's first picture
+    detections: Detections
+
+
+@dataclass(frozen=True)
+class Look:
+    """One visit to a camera: the snapshot, then the clip frames when a clip was taken."""
+
+    camera_id: str
+    started_at: datetime
+    frames: tuple[ObservedFrame, ...]
+    follow_up: bool = False
+
+    @property
+    def has_clip(self) -> bool:
+        return len(self.frames) > 1
+
+    def time_of(self, offset_s: float) -> datetime:
+        return self.started_at + timedelta(seconds=offset_s)
+
+
+class VerdictState(StrEnum):
+    INACTIVE = "inactive"  # outside the rule's windows
+    UNDECIDED = "undecided"  # this look cannot tell either way
+    CLEAR = "clear"  # the condition is not present
+    SUSPECT = "suspect"  # seen once; a follow-up look must confirm
+    FINDING = "finding"  # confirmed: record an event
+
+
+@dataclass(frozen=True)
+class Verdict:
+    event_type: EventType
+    state: VerdictState
+    summary: str = ""
+    follow_up_in_s: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    evidence_frame: int = 0  # index into Look.frames of the picture that shows it best
+    tracks: tuple[int, ...] = ()  # track ids the verdict is about, drawn on the evidence
+
+
+class Rule(Protocol):
+    event_type: EventType
+
+    def wants_clip(self, snapshot: Detections, now: datetime) -> bool:
+        """Two-stage sampling: is a clip worth taking after this snapshot?"""
+
+    def evaluate(self, look: Look, now: datetime) -> Verdict: ...
+
+
+@dataclass(frozen=True)
+class RuleTiming:
+    """When a rule applies, judged on the schools' local clock."""
+
+    windows: ActiveWindows
+    timezone: ZoneInfo
+
+    def active(self, now: datetime) -> bool:
+        return self.windows.contains(now.astimezone(self.timezone))
+
+    def local_clock(self, moment: datetime) -> str:
+        return moment.astimezone(self.timezone).strftime("%H:%M:%S")

@@ -1,0 +1,98 @@
+"""Entry without registration: a track crosses the gate line inward without stopping at the desk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from detectors.types import Detections
+from patrol.geometry import DirectedLine, Polygon
+from patrol.rules.base import Look, RuleTiming, Verdict, VerdictState
+from patrol.rules.paths import FootPath, foot_paths
+from patrol.types import EventType
+
+# Two missed detections at 3 fps do not end a stay at the desk.
+_DESK_GAP_S = 1.0
+
+
+@dataclass(frozen=True)
+class _Entry:
+    track_id: int
+    crossed_at_s: float
+    desk_dwell_s: float
+    frame_index: int
+
+
+@dataclass
+class UnregisteredEntryRule:
+    line: DirectedLine
+    desk: Polygon
+    min_desk_dwell_s: float
+    min_observed_s: float
+    timing: RuleTiming
+    event_type: EventType = EventType.UNREGISTERED_ENTRY
+
+    def wants_clip(self, snapshot: Detections, now: datetime) -> bool:
+        if not self.timing.active(now) or len(snapshot) == 0:
+            return False
+        feet = snapshot.foot_points
+        approaching = (self.line.side(feet) < 0) | self.desk.contains(feet)
+        return bool(approaching.any())
+
+    def evaluate(self, look: Look, now: datetime) -> Verdict:
+        if not self.timing.active(now):
+            return Verdict(self.event_type, VerdictState.INACTIVE)
+        if not look.has_clip:
+            return Verdict(self.event_type, VerdictState.UNDECIDED)
+        entries = [entry for path in foot_paths(look) if (entry := self._judged_entry(path))]
+        offenders = [e for e in entries if e.desk_dwell_s < self.min_desk_dwell_s]
+        details: dict[str, Any] = {
+            "line": self.line.name,
+            "desk_zone": self.desk.name,
+            "min_desk_dwell_s": self.min_desk_dwell_s,
+            "entries": [
+                {
+                    "track": e.track_id,
+                    "at": look.time_of(e.crossed_at_s).isoformat(),
+                    "desk_dwell_s": round(e.desk_dwell_s, 1),
+                }
+                for e in entries
+            ],
+        }
+        if offenders:
+            first = offenders[0]
+            summary = (
+                f"{len(offenders)} person(s) entered at {self.timing.local_clock(look.time_of(first.crossed_at_s))} "
+                f"without registering: stopped {first.desk_dwell_s:.1f} s at the {self.desk.name}, "
+                f"required {self.min_desk_dwell_s:g} s"
+            )
+            return Verdict(
+                self.event_type,
+                VerdictState.FINDING,
+                summary,
+                details=details,
+                evidence_frame=first.frame_index,
+                tracks=tuple(e.track_id for e in offenders),
+            )
+        if entries:
+            return Verdict(self.event_type, VerdictState.CLEAR, details=details)
+        return Verdict(self.event_type, VerdictState.UNDECIDED)
+
+    def _judged_entry(self, path: FootPath) -> _Entry | None:
+        """The track's first inward crossing, if it was watched long enough before it to judge."""
+        side = self.line.side(path.points)
+        crossings = np.flatnonzero((side[:-1] < 0) & (side[1:] >= 0))
+        if len(crossings) == 0:
+            return None
+        after = int(crossings[0]) + 1
+        crossed_at_s = float(path.times_s[after])
+        if crossed_at_s - float(path.times_s[0]) < self.min_observed_s:
+            return None  # it may have registered before the clip began
+        before = FootPath(
+            path.track_id, path.times_s[:after], path.points[:after], path.frame_indices[:after]
+        )
+        dwell = before.longest_stay(self.desk, _DESK_GAP_S)
+        return _Entry(path.track_id, crossed_at_s, dwell, int(path.frame_indices[after]))
