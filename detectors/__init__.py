@@ -1,5 +1,5 @@
 """Person detection and tracking. Only `detectors.yolo` imports ultralytics."""
 
-from detectors.types import Detections
+from detectors.types import Detections, PersonDetector
 
-__all__ = ["Detections"]
+__all__ = ["Detections", "PersonDetector"]

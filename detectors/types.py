@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -50,3 +52,12 @@ class Detections:
 
     def with_track_ids(self, track_ids: NDArray[np.int32]) -> Detections:
         return Detections(self.boxes, self.scores, self.class_ids, track_ids.astype(np.int32))
+
+
+class PersonDetector(Protocol):
+    """Anything that finds persons in BGR frames and can name the exact model it ran."""
+
+    name: str
+    sha256: str
+
+    def detect(self, images: Sequence[NDArray[np.uint8]]) -> list[Detections]: ...

@@ -1,0 +1,53 @@
+"""Cameras as the patrol uses them: a frame source, rules with their state, and a pace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from patrol.config.schema import CameraConfig, PatrolConfig
+from patrol.evidence import CameraDrawing
+from patrol.geometry import DirectedLine, Polygon
+from patrol.planner import CameraPace
+from patrol.rules import Rule, build_rules
+from patrol.store.records import CameraRecord, SchoolRecord
+from patrol.types import CameraRole
+from streams.rtsp import RtspSource
+from streams.source import FrameSource
+
+
+@dataclass
+class PatrolCamera:
+    id: str
+    school_id: str
+    name: str
+    role: CameraRole
+    source: FrameSource
+    rules: list[Rule]
+    drawing: CameraDrawing
+    pace: CameraPace
+
+    def record(self) -> CameraRecord:
+        return CameraRecord(self.id, self.school_id, self.name, self.role, self.source.describe())
+
+
+def build_camera(config: PatrolConfig, camera: CameraConfig) -> PatrolCamera:
+    sampling = config.sampling
+    max_gap_s = camera.max_gap_s or sampling.default_max_gap_s
+    source = RtspSource(
+        camera.stream.get_secret_value(),
+        open_timeout_s=sampling.open_timeout_s,
+        read_timeout_s=sampling.read_timeout_s,
+    )
+    drawing = CameraDrawing(
+        zones=[Polygon.of(name, points) for name, points in camera.zones.items()],
+        lines=[DirectedLine.of(name, line.points, line.inside) for name, line in camera.lines.items()],
+    )
+    pace = CameraPace(camera.id, camera.school, max_gap_s, max_gap_s * sampling.mean_gap_fraction)
+    return PatrolCamera(
+        camera.id, camera.school, camera.name, camera.role, source, build_rules(config, camera), drawing, pace
+    )
+
+
+def build_sites(config: PatrolConfig) -> tuple[list[SchoolRecord], list[PatrolCamera]]:
+    schools = [SchoolRecord(school.id, school.name) for school in config.schools]
+    return schools, [build_camera(config, camera) for camera in config.cameras]
