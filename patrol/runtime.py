@@ -131,18 +131,20 @@ class Patrol:
         except Exception:
             # A bug in one look must not stop the patrol; the look is still counted.
             log.exception("look at camera %s failed", camera.id)
-            now = self._clock.now()
+            failed_at = self._clock.now()
             self._store.record_look(
-                LookRecord(camera.id, visit.kind, now, now, LookOutcome.FAILED, detail="internal error")
+                LookRecord(
+                    camera.id, visit.kind, failed_at, failed_at, LookOutcome.FAILED, detail="internal error"
+                )
             )
             with self._lock:
                 self._counters.looks_failed += 1
         finally:
             with self._wake:
-                now = self._clock.now().timestamp()
-                self._plan.finished(camera.id, now)
+                done_at = self._clock.now().timestamp()
+                self._plan.finished(camera.id, done_at)
                 if follow_up_in_s is not None and not self._stopping.is_set():
-                    self._plan.request_follow_up(camera.id, now + follow_up_in_s)
+                    self._plan.request_follow_up(camera.id, done_at + follow_up_in_s)
                 self._wake.notify_all()
 
     def _record(self, report: LookReport) -> None:
