@@ -131,9 +131,13 @@ class VisitPlan:
         self._busy_per_school[state.pace.school_id] -= 1
 
     def next_wake(self, now: float) -> float:
-        """Earliest time anything may become due; callers also wake when a look finishes."""
+        """When the next visit falls due, after a call to `due(now)`.
+
+        Visits already due that could not start wait for capacity, which only a finishing look
+        frees: callers wake on `finished` for those.
+        """
         times = [self._next_time(state) for state in self._cameras.values() if not state.busy]
-        return min(times, default=now + 60.0)
+        return min((t for t in times if t > now), default=now + 60.0)
 
     @staticmethod
     def _next_time(state: _CameraState) -> float:

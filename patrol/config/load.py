@@ -100,7 +100,11 @@ def _expand_placeholders(node: Any, loc: tuple[Any, ...], root: Any, environ: Ma
 def _validation_issues(exc: ValidationError, raw: dict[str, Any]) -> Iterator[ConfigIssue]:
     for error in exc.errors():
         loc = tuple(error["loc"])
-        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        message = (
+            "unknown key"
+            if error["type"] == "extra_forbidden"
+            else error["msg"].removeprefix("Value error, ")
+        )
         found, value = _raw_value(raw, loc)
         # The value shown comes from the file as written, so an expanded secret never reaches it.
         yield ConfigIssue(key_path(loc, raw), message, value if found else None, found)

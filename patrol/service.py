@@ -1,0 +1,111 @@
+"""Putting the parts together: store, detector, patrol, optional simulator, and the API server."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import uvicorn
+
+from patrol.cameras import build_sites
+from patrol.clock import SystemClock
+from patrol.config import PatrolConfig
+from patrol.look import Looker
+from patrol.runtime import Patrol
+from patrol.store import Store, sqlite_url
+
+if TYPE_CHECKING:
+    from streams.simulator import SimulatorServer
+
+log = logging.getLogger(__name__)
+
+DEMO_PASSWORD_VARIABLE = "PATROL_CAMERA_PASSWORD"
+
+
+def open_store(config: PatrolConfig) -> Store:
+    url = config.database_url.get_secret_value() if config.database_url else sqlite_url(config.data_dir)
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(url, config.data_dir / "evidence")
+    store.create_schema()
+    return store
+
+
+def build_patrol(config: PatrolConfig, store: Store) -> Patrol:
+    from detectors.yolo import YoloPersonDetector  # loads torch: only for processes that patrol
+
+    schools, cameras = build_sites(config)
+    store.sync_sites(schools, [camera.record() for camera in cameras])
+    detector = YoloPersonDetector(
+        config.detector.models_dir,
+        config.detector.model,
+        confidence=config.detector.confidence,
+        device=config.detector.device,
+    )
+    clock = SystemClock()
+    looker = Looker(detector, config.sampling, clock)
+    return Patrol(
+        cameras,
+        store,
+        looker,
+        clock,
+        workers=config.sampling.workers,
+        max_per_school=config.sampling.max_streams_per_school,
+    )
+
+
+def serve_api(config: PatrolConfig, store: Store, patrol: Patrol | None) -> None:
+    """Blocks until Ctrl-C or SIGTERM; uvicorn handles both signals and shuts down gracefully."""
+    from api.app import create_app
+    from api.settings import ApiSettings
+
+    app = create_app(ApiSettings(timezone=config.timezone), store, patrol)
+    server = uvicorn.Server(uvicorn.Config(app, host=config.api.host, port=config.api.port, log_config=None))
+    log.info("dashboard on http://%s:%d/", config.api.host, config.api.port)
+    server.run()
+
+
+def run(config: PatrolConfig, *, with_simulator: bool) -> None:
+    store = open_store(config)
+    with ExitStack() as running:
+        running.callback(store.close)
+        if with_simulator:
+            simulator = start_simulator(config)
+            running.callback(simulator.stop)
+        patrol = build_patrol(config, store)
+        patrol.start()
+        running.callback(patrol.stop)
+        serve_api(config, store, patrol)
+
+
+def start_simulator(config: PatrolConfig) -> SimulatorServer:
+    from streams.simulator import SimulatorServer
+
+    if config.simulator is None:
+        raise SystemExit("this config has no `simulator:` section to serve")
+    simulator = SimulatorServer(
+        config.simulator.paths,
+        port=config.simulator.port,
+        username=config.simulator.username,
+        password=config.simulator.password.get_secret_value(),
+        cache_dir=config.data_dir / "simulator",
+    )
+    simulator.start()
+    log.info(
+        "simulator serving %d cameras on rtsp://127.0.0.1:%d",
+        len(config.simulator.paths),
+        config.simulator.port,
+    )
+    return simulator
+
+
+def ensure_demo_password() -> None:
+    """The demo's simulated cameras need a password; make a fresh one unless the user set one."""
+    os.environ.setdefault(DEMO_PASSWORD_VARIABLE, secrets.token_urlsafe(12))
+
+
+def default_config_path() -> Path:
+    return Path("config.yaml")

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import pytest
+
+from patrol.geometry import DirectedLine, Polygon
+from patrol.rules import UnregisteredEntryRule, VerdictState
+from tests.patrol.rules.scripted import ALWAYS, MONDAY_8AM, MORNING_ONLY, later, look, people, stay, walk
+
+GATE = DirectedLine.of("gate", ((0.55, 0.0), (0.55, 1.0)), inside=(0.9, 0.5))
+DESK = Polygon.of("desk", ((0.30, 0.5), (0.48, 0.5), (0.48, 1.0), (0.30, 1.0)))
+
+
+def _rule(timing=ALWAYS) -> UnregisteredEntryRule:
+    return UnregisteredEntryRule(GATE, DESK, min_desk_dwell_s=3, min_observed_s=5, timing=timing)
+
+
+def _frames(*tracks: list[tuple[float, float, int]]) -> list[list[tuple[float, float, int]]]:
+    """Merge per-track paths frame by frame."""
+    length = max(len(t) for t in tracks)
+    return [[t[i] for t in tracks if i < len(t)] for i in range(length)]
+
+
+def test_visitor_who_walks_straight_in_is_a_finding() -> None:
+    verdict = _rule().evaluate(look(_frames(walk(7, 0.0, 1.0, 10))), MONDAY_8AM)
+    assert verdict.state is VerdictState.FINDING
+    assert verdict.tracks == (7,)
+    assert "without registering" in verdict.summary
+    assert verdict.details["entries"][0]["desk_dwell_s"] < 3
+
+
+def test_visitor_who_registers_at_the_desk_then_enters_is_clear() -> None:
+    path = walk(3, 0.0, 0.4, 3) + stay(3, 0.4, 5) + walk(3, 0.4, 1.0, 4)
+    verdict = _rule().evaluate(look(_frames(path)), MONDAY_8AM)
+    assert verdict.state is VerdictState.CLEAR
+    assert verdict.details["entries"][0]["desk_dwell_s"] >= 3
+
+
+def test_staff_leaving_crosses_outward_and_is_not_an_entry() -> None:
+    verdict = _rule().evaluate(look(_frames(walk(4, 1.0, 0.0, 10))), MONDAY_8AM)
+    assert verdict.state is VerdictState.UNDECIDED
+
+
+def test_a_crossing_seen_too_briefly_to_judge_is_undecided() -> None:
+    # The person may have registered before the clip began.
+    verdict = _rule().evaluate(look(_frames(walk(5, 0.5, 1.0, 3))), MONDAY_8AM)
+    assert verdict.state is VerdictState.UNDECIDED
+
+
+def test_one_offender_among_registered_visitors_is_a_finding_about_that_track_only() -> None:
+    registered = walk(1, 0.0, 0.4, 3) + stay(1, 0.4, 5) + walk(1, 0.4, 1.0, 4)
+    walker = walk(2, 0.0, 1.0, 10)
+    verdict = _rule().evaluate(look(_frames(registered, walker)), MONDAY_8AM)
+    assert verdict.state is VerdictState.FINDING
+    assert verdict.tracks == (2,)
+
+
+def test_a_snapshot_alone_cannot_judge_an_entry() -> None:
+    verdict = _rule().evaluate(look([[(0.2, 0.92, 1)]]), MONDAY_8AM)
+    assert verdict.state is VerdictState.UNDECIDED
+
+
+@pytest.mark.parametrize(
+    ("feet_x", "wanted"),
+    [(0.2, True), (0.4, True), (0.8, False)],
+)
+def test_a_clip_is_wanted_only_when_someone_approaches_from_outside(feet_x: float, wanted: bool) -> None:
+    assert _rule().wants_clip(people((feet_x, 0.92, 1)), MONDAY_8AM) is wanted
+
+
+def test_outside_its_windows_the_rule_is_inactive() -> None:
+    evening = later(12 * 3600)
+    rule = _rule(timing=MORNING_ONLY)
+    assert (
+        rule.evaluate(look(_frames(walk(7, 0.0, 1.0, 10)), at=evening), evening).state
+        is VerdictState.INACTIVE
+    )
+    assert rule.wants_clip(people((0.2, 0.92, 1)), evening) is False
