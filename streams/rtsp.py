@@ -48,7 +48,8 @@ class RtspSource:
                 timeout=(self.open_timeout_s, self.read_timeout_s),
             )
         except Exception as exc:
-            raise _translate(exc, self.describe(), self.open_timeout_s) from None
+            timed_out = time.monotonic() - started >= self.open_timeout_s * 0.95
+            raise _translate(exc, self.describe(), self.open_timeout_s, timed_out) from None
         try:
             if not container.streams.video:
                 raise StreamDecodeError(f"{self.describe()}: no video stream")
@@ -103,7 +104,9 @@ class _RtspStream:
         except StreamError:
             raise
         except Exception as exc:
-            raise _translate(exc, self._described, self._read_timeout_s) from None
+            raise _translate(
+                exc, self._described, self._read_timeout_s, time.monotonic() > deadline
+            ) from None
         if time.monotonic() > deadline:
             raise StreamTimeout(f"{self._described}: no {wanted} before the timeout")
 
@@ -114,8 +117,13 @@ def _seconds(frame: Any) -> float:
     return float(frame.pts * frame.time_base)
 
 
-def _translate(exc: Exception, described: str, timeout_s: float) -> StreamError:
-    """Map PyAV's errors to ours. The original message is dropped: it carries the URL with its password."""
+def _translate(exc: Exception, described: str, timeout_s: float, timed_out: bool) -> StreamError:
+    """Map PyAV's errors to ours. The original message is dropped: it carries the URL with its password.
+
+    FFmpeg reports an interrupted RTSP handshake as invalid data, so time decides what it was.
+    """
+    if timed_out:
+        return StreamTimeout(f"{described}: no answer within {timeout_s:g} s")
     if isinstance(exc, av.error.HTTPUnauthorizedError | av.error.HTTPForbiddenError):
         return StreamAuthRefused(f"{described}: the camera refused the credentials")
     if isinstance(exc, av.error.ExitError | av.error.TimeoutError | TimeoutError):

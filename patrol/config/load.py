@@ -16,7 +16,8 @@ from patrol.config.checks import cross_reference_issues
 from patrol.config.issues import ConfigIssue, key_path
 from patrol.config.schema import PatrolConfig
 
-_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# ${NAME} or ${NAME:-default}; secrets should use the first form so a missing one is an error.
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 class ConfigError(Exception):
@@ -73,7 +74,9 @@ def _expand_placeholders(node: Any, loc: tuple[Any, ...], root: Any, environ: Ma
     if isinstance(node, str):
 
         def substitute(match: re.Match[str]) -> str:
-            name = match.group(1)
+            name, default = match.group(1), match.group(2)
+            if name not in environ and default is not None:
+                return default
             if name not in environ:
                 issues.append(ConfigIssue(key_path(loc, root), f"environment variable {name} is not set"))
                 return ""

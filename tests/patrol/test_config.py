@@ -52,6 +52,12 @@ def test_placeholders_expand_and_secrets_stay_out_of_repr() -> None:
     assert ENV["PATROL_CAMERA_PASSWORD"] not in repr(config)
 
 
+def test_placeholder_defaults_apply_only_when_the_variable_is_unset() -> None:
+    text = _with(("api",), {"host": "${PATROL_API_HOST:-127.0.0.1}"})
+    assert parse_config(text, environ=ENV).api.host == "127.0.0.1"
+    assert parse_config(text, environ={**ENV, "PATROL_API_HOST": "0.0.0.0"}).api.host == "0.0.0.0"
+
+
 @pytest.mark.parametrize(
     ("text", "expected_path", "expected_words"),
     [
