@@ -1,0 +1,58 @@
+"""Fixtures shared across the suite: the real detector and the real databases."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from detectors.manifest import ModelError, verified_weights
+
+REPO = Path(__file__).resolve().parents[1]
+MODELS_DIR = REPO / "models"
+MODEL_NAME = "person-fall-v8"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "PATROL_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+SHARED_MEDIA = REPO.parent / "shared" / "media"
+
+
+def _missing(reason: str) -> None:
+    # In CI a missing prerequisite is a failure, never a silent skip.
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def detector():  # type: ignore[no-untyped-def]
+    try:
+        verified_weights(MODELS_DIR, MODEL_NAME)
+    except ModelError as exc:
+        _missing(f"{exc} (scripts/bootstrap fetches it)")
+    from detectors.yolo import YoloPersonDetector
+
+    return YoloPersonDetector(MODELS_DIR, MODEL_NAME)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh database on the machine's PostgreSQL, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    name = f"patrol_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        _missing(f"PostgreSQL at {POSTGRES_ADMIN_URL} is unreachable: {exc.orig}")
+    yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

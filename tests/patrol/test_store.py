@@ -1,0 +1,114 @@
+"""The event store on SQLite and on the machine's PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from patrol.store import AlreadyDecided, CameraRecord, Finding, SchoolRecord, Store, sqlite_url
+from patrol.types import CameraRole, EventStatus, EventType
+
+T0 = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    url = sqlite_url(tmp_path) if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    opened = Store(url, tmp_path / "evidence")
+    opened.create_schema()
+    if request.param == "postgresql":
+        from patrol.store.tables import Base
+
+        with opened._engine.begin() as connection:  # a clean slate per test on the shared database
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.execute(table.delete())
+    opened.sync_sites(
+        [SchoolRecord("s1", "School 1")],
+        [CameraRecord("booth-1", "s1", "Booth", CameraRole.BOOTH, "rtsp://admin:***@127.0.0.1/x")],
+    )
+    yield opened
+    opened.close()
+
+
+def _finding(at: datetime, jpeg: bytes | None = b"\xff\xd8jpeg\xff\xd9") -> Finding:
+    return Finding(
+        "booth-1", EventType.GUARD_ABSENT, at, "booth empty", {"persons_in_zone": 0}, jpeg, "m", "0" * 64
+    )
+
+
+def test_an_ongoing_condition_is_one_event(store: Store) -> None:
+    first = store.record_finding(_finding(T0))
+    second = store.record_finding(_finding(T0 + timedelta(minutes=5)))
+    assert second.id == first.id
+    assert second.looks == 2
+    assert second.first_seen == T0 and second.last_seen == T0 + timedelta(minutes=5)
+    assert store.list_events()[1] == 1
+
+
+def test_a_condition_that_ends_and_returns_is_a_new_event(store: Store) -> None:
+    first = store.record_finding(_finding(T0))
+    ended = store.end_condition("booth-1", EventType.GUARD_ABSENT, T0 + timedelta(minutes=10))
+    assert ended is not None and ended.ended_at == T0 + timedelta(minutes=10)
+    again = store.record_finding(_finding(T0 + timedelta(minutes=20)))
+    assert again.id != first.id
+    assert store.end_condition("booth-1", EventType.LOITERING, T0) is None
+
+
+def test_evidence_files_are_kept_with_their_sha256(store: Store) -> None:
+    jpeg = b"\xff\xd8" + bytes(range(256)) + b"\xff\xd9"
+    event = store.record_finding(_finding(T0, jpeg))
+    [evidence] = event.evidence
+    path = store.evidence_file(evidence)
+    assert path.read_bytes() == jpeg
+    assert evidence.sha256 == hashlib.sha256(jpeg).hexdigest()
+
+
+def test_a_decision_is_made_once(store: Store) -> None:
+    event = store.record_finding(_finding(T0))
+    decided = store.decide(event.id, EventStatus.CONFIRMED, "guard was at lunch", T0 + timedelta(hours=1))
+    assert decided.status is EventStatus.CONFIRMED and decided.decision_note == "guard was at lunch"
+    with pytest.raises(AlreadyDecided):
+        store.decide(event.id, EventStatus.DISMISSED, "", T0 + timedelta(hours=2))
+
+
+def test_times_come_back_aware_and_in_utc(store: Store) -> None:
+    shanghai = T0.astimezone(ZoneInfo("Asia/Shanghai"))
+    event = store.record_finding(_finding(shanghai))
+    assert store.get_event(event.id).first_seen == T0
+    assert store.get_event(event.id).first_seen.tzinfo is not None
+
+
+def test_a_killed_writer_loses_no_recorded_event(tmp_path: Path) -> None:
+    """Each finding is committed before the writer moves on: kill -9 right after keeps it."""
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from datetime import UTC, datetime
+        from pathlib import Path
+        from patrol.store import CameraRecord, Finding, SchoolRecord, Store, sqlite_url
+        from patrol.types import CameraRole, EventType
+        store = Store(sqlite_url(Path({str(tmp_path)!r})), Path({str(tmp_path / "evidence")!r}))
+        store.create_schema()
+        store.sync_sites([SchoolRecord("s1", "S")], [CameraRecord("c1", "s1", "C", CameraRole.BOOTH, "rtsp://x")])
+        for minute in range(3):
+            store.record_finding(Finding("c1", EventType.LOITERING, datetime(2026, 11, 30, 0, minute, tzinfo=UTC),
+                                         "someone outside", {{}}, b"\\xff\\xd8x\\xff\\xd9"))
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[2], timeout=60
+    )
+    assert result.returncode == -9
+    reopened = Store(sqlite_url(tmp_path), tmp_path / "evidence")
+    [event], total = reopened.list_events()
+    assert total == 1 and event.looks == 3 and len(event.evidence) == 3
+    assert all(reopened.evidence_file(e).is_file() for e in event.evidence)
