@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
 
 from api.deps import PatrolControl
-from api.routes import cameras, events, health
+from api.routes import cameras, dashboard, events, health
 from api.settings import ApiSettings
 from patrol.store import AlreadyDecided, EventNotFound, Store
 
 API_PREFIX = "/api/v1"
+_HERE = Path(__file__).parent
 
 
 def create_app(settings: ApiSettings, store: Store, patrol: PatrolControl | None = None) -> FastAPI:
@@ -19,10 +24,13 @@ def create_app(settings: ApiSettings, store: Store, patrol: PatrolControl | None
     app.state.settings = settings
     app.state.store = store
     app.state.patrol = patrol
+    app.state.templates = Jinja2Templates(directory=_HERE / "templates")
 
     app.include_router(events.router, prefix=API_PREFIX)
     app.include_router(cameras.router, prefix=API_PREFIX)
     app.include_router(health.router)
+    app.include_router(dashboard.router)
+    app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
 
     app.add_exception_handler(EventNotFound, _event_not_found)
     app.add_exception_handler(AlreadyDecided, _already_decided)

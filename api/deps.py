@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Protocol, cast
 
 from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
 
 from api.settings import ApiSettings
 from patrol.store import Store
@@ -34,6 +35,10 @@ def get_patrol(request: Request) -> PatrolControl | None:
     return cast(PatrolControl | None, request.app.state.patrol)
 
 
+def get_templates(request: Request) -> Jinja2Templates:
+    return cast(Jinja2Templates, request.app.state.templates)
+
+
 def utc_now() -> datetime:
     """The time a decision is stamped with; tests may override it on the app."""
     return datetime.now(UTC)
@@ -42,4 +47,5 @@ def utc_now() -> datetime:
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
 PatrolDep = Annotated[PatrolControl | None, Depends(get_patrol)]
+TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 NowDep = Annotated[datetime, Depends(utc_now)]
