@@ -14,6 +14,8 @@ from patrol.types import CameraRole, EventStatus, EventType
 
 # (event id, 1-based evidence number) -> URL path of that evidence file
 EvidenceUrl = Callable[[int, int], str]
+# event id -> URL path of its first evidence file
+FirstEvidenceUrl = Callable[[int], str]
 
 
 class PublicModel(BaseModel):
@@ -48,9 +50,12 @@ class EventPublic(PublicModel):
     decided_at: datetime | None
     decision_note: str
     evidence: list[EvidencePublic]
+    evidence_url: str | None = Field(description="The first evidence picture, for thumbnails")
 
     @classmethod
-    def from_record(cls, event: EventRecord, evidence_url: EvidenceUrl) -> EventPublic:
+    def from_record(
+        cls, event: EventRecord, evidence_url: EvidenceUrl, first_evidence_url: FirstEvidenceUrl
+    ) -> EventPublic:
         return cls(
             id=event.id,
             type=event.type,
@@ -72,6 +77,7 @@ class EventPublic(PublicModel):
                 EvidencePublic(sha256=item.sha256, created_at=item.created_at, url=evidence_url(event.id, n))
                 for n, item in enumerate(event.evidence, start=1)
             ],
+            evidence_url=first_evidence_url(event.id) if event.evidence else None,
         )
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from api.deps import SettingsDep, StoreDep, TemplatesDep
 from api.labels import EVENT_STATUSES, EVENT_TYPES
 from api.redaction import mask_passwords
-from api.routes.events import evidence_url
+from api.routes.events import first_evidence_url
 
 router = APIRouter(tags=["dashboard"])
 
@@ -46,7 +46,7 @@ def dashboard(
                 "ongoing": event.ongoing,
                 "looks": event.looks,
                 "summary": mask_passwords(event.summary),
-                "thumbnail": evidence_url(request, event.id, 1) if event.evidence else None,
+                "thumbnail": first_evidence_url(request, event.id) if event.evidence else None,
             }
         )
     config = {

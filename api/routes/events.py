@@ -44,8 +44,16 @@ def evidence_url(request: Request, event_id: int, n: int) -> str:
     return request.url_for("get_evidence_n", event_id=event_id, n=n).path
 
 
+def first_evidence_url(request: Request, event_id: int) -> str:
+    return request.url_for("get_evidence", event_id=event_id).path
+
+
 def _public(request: Request, event: EventRecord) -> EventPublic:
-    return EventPublic.from_record(event, lambda event_id, n: evidence_url(request, event_id, n))
+    return EventPublic.from_record(
+        event,
+        lambda event_id, n: evidence_url(request, event_id, n),
+        lambda event_id: first_evidence_url(request, event_id),
+    )
 
 
 @router.get("", response_model=EventsPublic, summary="List events, newest first")

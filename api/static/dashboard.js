@@ -42,9 +42,9 @@
 
     const evidence = cell();
     evidence.className = "evidence";
-    if (event.evidence.length > 0) {
+    if (event.evidence_url) {
       const img = element("img");
-      img.src = event.evidence[0].url;
+      img.src = event.evidence_url;
       img.alt = `事件 ${event.id} 证据 (evidence)`;
       img.loading = "lazy";
       evidence.append(img);
