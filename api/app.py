@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request, status
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from api.deps import PatrolControl
+from api.errors import install_error_handlers
 from api.routes import cameras, dashboard, events, health
 from api.settings import ApiSettings
-from patrol.store import AlreadyDecided, EventNotFound, Store
+from patrol.store import Store
 
 API_PREFIX = "/api/v1"
 _HERE = Path(__file__).parent
@@ -32,19 +32,5 @@ def create_app(settings: ApiSettings, store: Store, patrol: PatrolControl | None
     app.include_router(dashboard.router)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
 
-    app.add_exception_handler(EventNotFound, _event_not_found)
-    app.add_exception_handler(AlreadyDecided, _already_decided)
+    install_error_handlers(app)
     return app
-
-
-async def _event_not_found(_request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse({"detail": f"event {exc.args[0]} not found"}, status_code=status.HTTP_404_NOT_FOUND)
-
-
-async def _already_decided(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, AlreadyDecided)
-    event = exc.event
-    return JSONResponse(
-        {"detail": f"event {event.id} is already {event.status.value}; a decision is final"},
-        status_code=status.HTTP_409_CONFLICT,
-    )
