@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from patrol.store import CameraRecord, Finding, Store
 from patrol.types import CameraRole, EventType
-from tests.api.conftest import PLANTED_PASSWORD, T0, Site, make_app, site_config, site_records
+from tests.api.support import PLANTED_PASSWORD, T0, Site, make_app, site_config, site_records
 
 
 def test_the_password_is_in_the_config_the_test_built() -> None:

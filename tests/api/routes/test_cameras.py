@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import Site
+from tests.api.support import Site
 
 
 @pytest.mark.parametrize(

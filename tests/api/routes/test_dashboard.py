@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from api import ApiSettings
 from patrol.store import Finding, Store
 from patrol.types import EventType
-from tests.api.conftest import T0, Site, make_app, site_config, site_records
+from tests.api.support import T0, Site, make_app, site_config, site_records
 
 
 def page_config(html: str) -> dict[str, object]:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import DECIDED_AT, T0, Site
+from tests.api.support import DECIDED_AT, T0, Site
 
 EVENTS = "/api/v1/events"
 

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from patrol.store import Store, sqlite_url
-from tests.api.conftest import make_app
+from tests.api.support import make_app
 
 
 class RunningPatrol:
