@@ -1,0 +1,50 @@
+"""How errors become answers: the store's exceptions and refused requests, always a 4xx."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from patrol.store import AlreadyDecided, EventNotFound
+
+
+class AsciiJSONResponse(JSONResponse):
+    """JSON with every non-ASCII character escaped.
+
+    A refused request's error echoes its input, which may hold text UTF-8 cannot encode
+    (a lone surrogate sent as "\\ud800"); escaped, it still renders instead of failing with a 500.
+    """
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(EventNotFound, _event_not_found)
+    app.add_exception_handler(AlreadyDecided, _already_decided)
+
+
+async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return AsciiJSONResponse(
+        {"detail": jsonable_encoder(exc.errors())}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
+    )
+
+
+async def _event_not_found(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": f"event {exc.args[0]} not found"}, status_code=status.HTTP_404_NOT_FOUND)
+
+
+async def _already_decided(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AlreadyDecided)
+    event = exc.event
+    return JSONResponse(
+        {"detail": f"event {event.id} is already {event.status.value}; a decision is final"},
+        status_code=status.HTTP_409_CONFLICT,
+    )

@@ -1,0 +1,28 @@
+"""What the API needs to know that is not in the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    title: str = "School Patrol"
+    timezone: str = "Asia/Shanghai"
+    """IANA zone the dashboard shows times in; the JSON API always answers in UTC."""
+    dashboard_refresh_s: float = 5.0
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown timezone {self.timezone!r}; expected an IANA name such as Asia/Shanghai"
+            ) from None
+        if not 1 <= self.dashboard_refresh_s <= 3600:
+            raise ValueError(f"dashboard_refresh_s must be 1 to 3600 seconds, got {self.dashboard_refresh_s}")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)

@@ -1,0 +1,122 @@
+"""The site and events the API tests run against, built through the store's own API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import cv2
+import numpy as np
+from fastapi import FastAPI
+
+from api import ApiSettings, PatrolControl, create_app
+from api.deps import utc_now
+from patrol.config import PatrolConfig, parse_config
+from patrol.store import CameraRecord, EventRecord, Finding, SchoolRecord, Store
+from patrol.types import EventStatus, EventType
+
+# Exists only in the config the tests build; no API answer may ever contain it.
+PLANTED_PASSWORD = "Pl4nted-S3cret-7f3a"
+T0 = datetime(2025, 3, 3, 0, 0, tzinfo=UTC)  # a Monday, 08:00 in Asia/Shanghai
+DECIDED_AT = T0 + timedelta(hours=2)
+SETTINGS = ApiSettings(title="School Patrol", timezone="Asia/Shanghai", dashboard_refresh_s=5)
+
+CONFIG_YAML = """
+schools:
+  - {id: north, name: 北关小学}
+  - {id: south, name: 南街中学}
+cameras:
+  - {id: north-booth, school: north, name: 北门门卫室, role: booth,
+     stream: "rtsp://admin:${CAM_PASSWORD}@10.20.1.11:554/Streaming/Channels/101"}
+  - {id: north-gate, school: north, name: 北门外, role: gate_outside,
+     stream: "rtsp://admin:${CAM_PASSWORD}@10.20.1.12:554/Streaming/Channels/101"}
+  - {id: south-gate, school: south, name: 南门内, role: gate_inside,
+     stream: "rtsp://operator:${CAM_PASSWORD}@10.20.2.11/h264/ch1/main"}
+"""
+
+
+def site_config() -> PatrolConfig:
+    return parse_config(CONFIG_YAML, environ={"CAM_PASSWORD": PLANTED_PASSWORD})
+
+
+def redacted(stream: str) -> str:
+    parts = urlsplit(stream)
+    host = parts.hostname or ""
+    netloc = f"{quote(parts.username or '')}@{host}" if parts.username else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def site_records(config: PatrolConfig) -> tuple[list[SchoolRecord], list[CameraRecord]]:
+    schools = [SchoolRecord(school.id, school.name) for school in config.schools]
+    cameras = [
+        CameraRecord(
+            camera.id, camera.school, camera.name, camera.role, redacted(camera.stream.get_secret_value())
+        )
+        for camera in config.cameras
+    ]
+    return schools, cameras
+
+
+def jpeg(shade: int) -> bytes:
+    image = np.full((72, 128, 3), shade, dtype=np.uint8)
+    cv2.rectangle(image, (20, 10), (60, 60), (0, 0, 255), 2)
+    ok, encoded = cv2.imencode(".jpg", image)
+    assert ok
+    return encoded.tobytes()
+
+
+@dataclass(frozen=True)
+class Site:
+    """Five events on three cameras at two schools, newest first: e, d, c, b, a."""
+
+    store: Store
+    a: EventRecord  # north-booth guard absent, 2 looks, 2 pictures, ended, new
+    b: EventRecord  # north-gate loitering, ongoing, confirmed
+    c: EventRecord  # south-gate unregistered entry, ended, dismissed
+    d: EventRecord  # south-gate camera unreachable, no picture, ongoing, new
+    e: EventRecord  # north-booth guard absent again, ongoing, new
+
+    def by_label(self, labels: str) -> list[int]:
+        return [getattr(self, label).id for label in labels]
+
+
+def _finding(camera: str, kind: EventType, at: datetime, shade: int | None) -> Finding:
+    return Finding(
+        camera_id=camera,
+        type=kind,
+        seen_at=at,
+        summary=f"{kind.value} on {camera}",
+        details={"rule": kind.value, "persons": 0},
+        evidence_jpeg=None if shade is None else jpeg(shade),
+        model_name="person-fall-v8",
+        model_sha256="5f6f620d0fa574ed80d8348bb8d46060148eb0ba24e3eea00d31a30cdadba41d",
+    )
+
+
+def populate(store: Store) -> Site:
+    store.sync_sites(*site_records(site_config()))
+
+    def minutes(n: int) -> datetime:
+        return T0 + timedelta(minutes=n)
+
+    store.record_finding(_finding("north-booth", EventType.GUARD_ABSENT, minutes(0), 40))
+    store.record_finding(_finding("north-booth", EventType.GUARD_ABSENT, minutes(5), 90))
+    a = store.end_condition("north-booth", EventType.GUARD_ABSENT, minutes(10))
+    b = store.record_finding(_finding("north-gate", EventType.LOITERING, minutes(20), 120))
+    c = store.record_finding(_finding("south-gate", EventType.UNREGISTERED_ENTRY, minutes(30), 160))
+    store.end_condition("south-gate", EventType.UNREGISTERED_ENTRY, minutes(31))
+    d = store.record_finding(_finding("south-gate", EventType.CAMERA_UNREACHABLE, minutes(40), None))
+    e = store.record_finding(_finding("north-booth", EventType.GUARD_ABSENT, minutes(60), 200))
+    b = store.decide(b.id, EventStatus.CONFIRMED, "已通报学校", minutes(25))
+    c = store.decide(c.id, EventStatus.DISMISSED, "登记过的家长", minutes(35))
+    assert a is not None
+    return Site(store, a, b, c, d, e)
+
+
+def make_app(store: Store, settings: ApiSettings = SETTINGS, patrol: PatrolControl | None = None) -> FastAPI:
+    app = create_app(settings, store, patrol)
+    app.dependency_overrides[utc_now] = lambda: DECIDED_AT
+    return app
