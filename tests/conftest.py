@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from detectors.manifest import ModelError, verified_weights
+from patrol.store import Store, sqlite_url
+from patrol.store.tables import Base
 
 REPO = Path(__file__).resolve().parents[1]
 MODELS_DIR = REPO / "models"
@@ -36,6 +38,33 @@ def detector():  # type: ignore[no-untyped-def]
     from detectors.yolo import YoloPersonDetector
 
     return YoloPersonDetector(MODELS_DIR, MODEL_NAME)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store on SQLite, then on the machine's PostgreSQL."""
+    postgres = request.param == "postgresql"
+    url = request.getfixturevalue("postgres_url") if postgres else sqlite_url(tmp_path)
+    opened = Store(url, tmp_path / "evidence")
+    opened.create_schema()
+    try:
+        yield opened
+    finally:
+        opened.close()
+        if postgres:
+            _empty_tables(url)
+
+
+def _empty_tables(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        names = ", ".join(table.name for table in Base.metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, create_engine, event, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from patrol.store.records import (
@@ -153,7 +153,7 @@ class Store:
                 session.flush()
             else:
                 row.last_seen = max(row.last_seen, finding.seen_at)
-                row.looks += 1
+                row.looks = EventRow.looks + 1  # counted by the database, not from a stale read
                 row.details = {**row.details, "latest": finding.details}
             if finding.evidence_jpeg is not None:
                 stored = session.scalar(
@@ -162,6 +162,7 @@ class Store:
                 if (stored or 0) < MAX_EVIDENCE_PER_EVENT:
                     session.add(self._write_evidence(row.id, finding))
             session.flush()
+            session.refresh(row)
             return self._record(session, row)
 
     def end_condition(self, camera_id: str, event_type: EventType, seen_at: datetime) -> EventRecord | None:
@@ -250,15 +251,18 @@ class Store:
         if status is EventStatus.NEW:
             raise ValueError("a decision confirms or dismisses")
         with self._sessions.begin() as session:
-            row = session.get(EventRow, event_id, with_for_update=True)
+            # One conditional UPDATE: of two officers deciding at once, exactly one wins,
+            # on SQLite too, which ignores row locks.
+            decided = session.execute(
+                update(EventRow)
+                .where(EventRow.id == event_id, EventRow.status == EventStatus.NEW.value)
+                .values(status=status.value, decision_note=note, decided_at=decided_at)
+            )
+            row = session.get(EventRow, event_id, populate_existing=True)
             if row is None:
                 raise EventNotFound(event_id)
-            if row.status != EventStatus.NEW.value:
+            if decided.rowcount != 1:  # type: ignore[attr-defined]
                 raise AlreadyDecided(self._record(session, row))
-            row.status = status.value
-            row.decision_note = note
-            row.decided_at = decided_at
-            session.flush()
             return self._record(session, row)
 
     @staticmethod

@@ -6,7 +6,6 @@ import hashlib
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,23 +18,13 @@ from patrol.types import CameraRole, EventStatus, EventType
 T0 = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    url = sqlite_url(tmp_path) if request.param == "sqlite" else request.getfixturevalue("postgres_url")
-    opened = Store(url, tmp_path / "evidence")
-    opened.create_schema()
-    if request.param == "postgresql":
-        from patrol.store.tables import Base
-
-        with opened._engine.begin() as connection:  # a clean slate per test on the shared database
-            for table in reversed(Base.metadata.sorted_tables):
-                connection.execute(table.delete())
-    opened.sync_sites(
+@pytest.fixture
+def booth_store(store: Store) -> Store:
+    store.sync_sites(
         [SchoolRecord("s1", "School 1")],
         [CameraRecord("booth-1", "s1", "Booth", CameraRole.BOOTH, "rtsp://admin:***@127.0.0.1/x")],
     )
-    yield opened
-    opened.close()
+    return store
 
 
 def _finding(at: datetime, jpeg: bytes | None = b"\xff\xd8jpeg\xff\xd9") -> Finding:
@@ -44,7 +33,8 @@ def _finding(at: datetime, jpeg: bytes | None = b"\xff\xd8jpeg\xff\xd9") -> Find
     )
 
 
-def test_an_ongoing_condition_is_one_event(store: Store) -> None:
+def test_an_ongoing_condition_is_one_event(booth_store: Store) -> None:
+    store = booth_store
     first = store.record_finding(_finding(T0))
     second = store.record_finding(_finding(T0 + timedelta(minutes=5)))
     assert second.id == first.id
@@ -53,7 +43,8 @@ def test_an_ongoing_condition_is_one_event(store: Store) -> None:
     assert store.list_events()[1] == 1
 
 
-def test_a_condition_that_ends_and_returns_is_a_new_event(store: Store) -> None:
+def test_a_condition_that_ends_and_returns_is_a_new_event(booth_store: Store) -> None:
+    store = booth_store
     first = store.record_finding(_finding(T0))
     ended = store.end_condition("booth-1", EventType.GUARD_ABSENT, T0 + timedelta(minutes=10))
     assert ended is not None and ended.ended_at == T0 + timedelta(minutes=10)
@@ -62,7 +53,8 @@ def test_a_condition_that_ends_and_returns_is_a_new_event(store: Store) -> None:
     assert store.end_condition("booth-1", EventType.LOITERING, T0) is None
 
 
-def test_evidence_files_are_kept_with_their_sha256(store: Store) -> None:
+def test_evidence_files_are_kept_with_their_sha256(booth_store: Store) -> None:
+    store = booth_store
     jpeg = b"\xff\xd8" + bytes(range(256)) + b"\xff\xd9"
     event = store.record_finding(_finding(T0, jpeg))
     [evidence] = event.evidence
@@ -71,7 +63,8 @@ def test_evidence_files_are_kept_with_their_sha256(store: Store) -> None:
     assert evidence.sha256 == hashlib.sha256(jpeg).hexdigest()
 
 
-def test_a_decision_is_made_once(store: Store) -> None:
+def test_a_decision_is_made_once(booth_store: Store) -> None:
+    store = booth_store
     event = store.record_finding(_finding(T0))
     decided = store.decide(event.id, EventStatus.CONFIRMED, "guard was at lunch", T0 + timedelta(hours=1))
     assert decided.status is EventStatus.CONFIRMED and decided.decision_note == "guard was at lunch"
@@ -79,7 +72,8 @@ def test_a_decision_is_made_once(store: Store) -> None:
         store.decide(event.id, EventStatus.DISMISSED, "", T0 + timedelta(hours=2))
 
 
-def test_times_come_back_aware_and_in_utc(store: Store) -> None:
+def test_times_come_back_aware_and_in_utc(booth_store: Store) -> None:
+    store = booth_store
     shanghai = T0.astimezone(ZoneInfo("Asia/Shanghai"))
     event = store.record_finding(_finding(shanghai))
     assert store.get_event(event.id).first_seen == T0
@@ -112,3 +106,21 @@ def test_a_killed_writer_loses_no_recorded_event(tmp_path: Path) -> None:
     [event], total = reopened.list_events()
     assert total == 1 and event.looks == 3 and len(event.evidence) == 3
     assert all(reopened.evidence_file(e).is_file() for e in event.evidence)
+
+
+def test_two_officers_deciding_at_once_one_wins(booth_store: Store) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    event = booth_store.record_finding(_finding(T0))
+    outcomes = []
+
+    def decide(status: EventStatus) -> None:
+        try:
+            booth_store.decide(event.id, status, "", T0)
+            outcomes.append("won")
+        except AlreadyDecided:
+            outcomes.append("refused")
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(decide, [EventStatus.CONFIRMED, EventStatus.DISMISSED] * 8))
+    assert sorted(outcomes) == ["refused"] * 15 + ["won"]
