@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import socket
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,39 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "PATROL_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 SHARED_MEDIA = REPO.parent / "shared" / "media"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def silent_camera_port() -> Iterator[int]:
+    """A camera that accepts connections and never says a word, like a hung one."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def hold() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    yield int(server.getsockname()[1])
+    stop.set()
+    thread.join(2)
+    for connection in held:
+        connection.close()
+    server.close()
 
 
 def _missing(reason: str) -> None:
@@ -85,3 +120,23 @@ def postgres_url() -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def simulator_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[dict[str, str], str], int]]:
+    """Starts the real RTSP simulator with the given path -> scenario map; returns its port."""
+    from streams.simulator import SimulatorServer
+
+    started: list[SimulatorServer] = []
+    cache_dir = tmp_path_factory.getbasetemp() / "simulator-cache"
+
+    def start(paths: dict[str, str], password: str) -> int:
+        port = free_port()
+        server = SimulatorServer(paths, port=port, username="patrol", password=password, cache_dir=cache_dir)
+        server.start()
+        started.append(server)
+        return port
+
+    yield start
+    for server in started:
+        server.stop()

@@ -11,7 +11,6 @@ import hashlib
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -35,18 +34,12 @@ NORMAL_CAMERAS = {"dongcheng-booth", "dongcheng-gate", "dongcheng-street"}
 DEADLINE_S = 300
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def demo(
     tmp_path_factory: pytest.TempPathFactory, detector
 ) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]]:  # type: ignore[no-untyped-def]
     work = tmp_path_factory.mktemp("demo")
-    rtsp_port, api_port = _free_port(), _free_port()
+    rtsp_port, api_port = free_port(), free_port()
     config = (REPO / "config.yaml").read_text(encoding="utf-8")
     config = config.replace("127.0.0.1:8554", f"127.0.0.1:{rtsp_port}").replace(
         "port: 8554", f"port: {rtsp_port}"
