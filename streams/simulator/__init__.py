@@ -5,5 +5,6 @@ findings it should produce, so the whole pipeline can be checked end to end.
 """
 
 from streams.simulator.scenarios import SCENARIOS, Scenario
+from streams.simulator.server import SimulatorError, SimulatorServer
 
-__all__ = ["SCENARIOS", "Scenario"]
+__all__ = ["SCENARIOS", "Scenario", "SimulatorError", "SimulatorServer"]
