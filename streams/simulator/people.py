@@ -10,6 +10,7 @@ detections (confidence down to 0.25), so it is not used.
 from __future__ import annotations
 
 import functools
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -108,10 +109,14 @@ def _read_only(array: NDArray[_Scalar]) -> NDArray[_Scalar]:
 
 
 def source_photo_path() -> Path:
-    """Where ultralytics keeps bus.jpg in this installation."""
-    from ultralytics import ASSETS  # imported lazily: it is slow to import
+    """Where ultralytics keeps bus.jpg in this installation.
 
-    return Path(ASSETS) / "bus.jpg"
+    Found without importing ultralytics, which would pull in torch (over a second).
+    """
+    spec = importlib.util.find_spec("ultralytics")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("ultralytics is not installed, so bus.jpg is missing")
+    return Path(spec.submodule_search_locations[0]) / "assets" / "bus.jpg"
 
 
 @functools.cache

@@ -271,3 +271,16 @@ def test_unknown_scenarios_are_refused(tmp_path: Path) -> None:
         SimulatorServer(
             {"/x": "gate_party"}, port=1, username="u", password="p", cache_dir=tmp_path
         )
+
+
+def test_a_missing_system_python_is_named(monkeypatch: pytest.MonkeyPatch, cache_dir: Path) -> None:
+    missing = str(cache_dir / "no-such-python3")
+    monkeypatch.setattr("streams.simulator.server.SYSTEM_PYTHON", missing)
+    reason = unavailable_reason()
+    assert reason is not None and missing in reason
+    simulator = SimulatorServer(
+        {"/x": "booth_empty"}, port=1, username="u", password=PASSWORD, cache_dir=cache_dir
+    )
+    with pytest.raises(SimulatorError, match="cannot run") as error:
+        simulator.start()
+    assert PASSWORD not in str(error.value)
