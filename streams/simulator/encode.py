@@ -1,0 +1,137 @@
+"""Pre-encode each scenario's loop once, so serving it costs no encoding at all.
+
+The RTSP server replays these access units in real time. The encoder settings are
+what a camera tuned for fast opens sends: a keyframe every second, no B-frames, and
+SPS/PPS in front of every keyframe so a client can start at any keyframe.
+
+File format (``.au``): the magic ``SPAU\\x01``, then per access unit a 4-byte
+big-endian length, a 1-byte flag (1 = keyframe) and the Annex-B bytes.
+``rtsp_server.py`` reads it with its own copy of this small reader, because it runs
+under a different Python without this package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+from streams.simulator.people import source_photo_path
+from streams.simulator.scenarios import Scenario, render
+from streams.simulator.scene import HEIGHT, WIDTH
+
+# Bump when rendering or encoding changes, so cached loops are made again.
+RENDERER_VERSION = "1"
+FPS = 10
+GOP_S = 1
+MAGIC = b"SPAU\x01"
+_HEADER = struct.Struct(">IB")
+# One slice per picture: zerolatency's sliced threads split frames into several slices,
+# and rtph264pay (config-interval=-1) then puts SPS/PPS before each IDR slice, which
+# makes FFmpeg decode every slice of a keyframe as a separate, half-grey picture.
+_X264_PARAMS = "scenecut=0:repeat-headers=1:bframes=0:sliced-threads=0"
+
+
+@dataclass(frozen=True)
+class AccessUnit:
+    """One encoded picture, Annex-B framed, as a camera would send it."""
+
+    data: bytes
+    keyframe: bool
+
+
+def loop_frames(scenario: Scenario, fps: int) -> int:
+    """How many frames one loop has; the loop must hold whole GOPs to wrap cleanly."""
+    frames = scenario.loop_s * fps
+    gop = GOP_S * fps
+    if frames != int(frames) or int(frames) % gop:
+        raise ValueError(f"{scenario.name}: {frames} frames is not a whole number of GOPs ({gop})")
+    return int(frames)
+
+
+def encode_loop(scenario: Scenario, *, fps: int = FPS) -> list[AccessUnit]:
+    """Render and encode one loop; frame i shows ``render(scenario, i / fps)``."""
+    frames = loop_frames(scenario, fps)
+    codec = av.CodecContext.create("libx264", "w")
+    assert isinstance(codec, av.VideoCodecContext)
+    codec.width, codec.height = WIDTH, HEIGHT
+    codec.pix_fmt = "yuv420p"
+    codec.time_base = Fraction(1, fps)
+    codec.framerate = Fraction(fps, 1)
+    codec.gop_size = GOP_S * fps
+    codec.max_b_frames = 0
+    codec.options = {"preset": "veryfast", "tune": "zerolatency", "x264-params": _X264_PARAMS}
+
+    units: list[AccessUnit] = []
+    for index in range(frames):
+        frame = av.VideoFrame.from_ndarray(render(scenario, index / fps), format="bgr24")
+        frame.pts = index
+        units.extend(_units(codec.encode(frame)))
+    units.extend(_units(codec.encode(None)))
+    if len(units) != frames:
+        raise RuntimeError(f"{scenario.name}: encoder gave {len(units)} pictures for {frames}")
+    return units
+
+
+def _units(packets: Iterable[av.Packet]) -> Iterator[AccessUnit]:
+    for packet in packets:
+        yield AccessUnit(bytes(packet), bool(packet.is_keyframe))
+
+
+def write_access_units(path: Path, units: Iterable[AccessUnit]) -> None:
+    """Write atomically: servers started in parallel must never read half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(MAGIC)
+            for unit in units:
+                out.write(_HEADER.pack(len(unit.data), int(unit.keyframe)))
+                out.write(unit.data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_access_units(path: Path) -> list[AccessUnit]:
+    data = path.read_bytes()
+    if not data.startswith(MAGIC):
+        raise ValueError(f"{path} is not an access-unit file")
+    units = []
+    offset = len(MAGIC)
+    while offset < len(data):
+        if offset + _HEADER.size > len(data):
+            raise ValueError(f"{path} is truncated")
+        length, flags = _HEADER.unpack_from(data, offset)
+        offset += _HEADER.size
+        if offset + length > len(data):
+            raise ValueError(f"{path} is truncated")
+        units.append(AccessUnit(data[offset : offset + length], bool(flags & 1)))
+        offset += length
+    return units
+
+
+def cache_key(scenario: Scenario, fps: int) -> str:
+    """Everything the encoded bytes depend on: the scenario, the code, the photo."""
+    digest = hashlib.sha256()
+    for part in (repr(scenario), RENDERER_VERSION, str(fps), _X264_PARAMS, av.__version__):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    digest.update(source_photo_path().read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def cached_loop(scenario: Scenario, cache_dir: Path, *, fps: int = FPS) -> Path:
+    """The loop's ``.au`` file, encoded now unless an identical one is cached."""
+    path = cache_dir / f"{scenario.name}-{cache_key(scenario, fps)}.au"
+    if not path.exists():
+        write_access_units(path, encode_loop(scenario, fps=fps))
+    return path

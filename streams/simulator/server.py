@@ -1,0 +1,221 @@
+"""Start and stop the simulated cameras: one RTSP server process, many paths.
+
+The server itself (rtsp_server.py) must run under Debian's system Python, where the
+GStreamer RTSP bindings live, so this class is the bridge: it pre-encodes the loops in
+our environment, hands the server its spec on stdin, and owns its lifecycle.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import subprocess
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+from urllib.parse import quote
+
+from streams.simulator.encode import FPS, cached_loop
+from streams.simulator.scenarios import SCENARIOS
+
+# Debian's interpreter, not ours: python3-gi and the RTSP server typelib only load there.
+SYSTEM_PYTHON = "/usr/bin/python3"
+_SCRIPT = Path(__file__).with_name("rtsp_server.py")
+_LOG_LINES = 200
+_GI_PROBE = (
+    "import gi; gi.require_version('Gst', '1.0'); gi.require_version('GstRtspServer', '1.0');"
+    " from gi.repository import Gst, GstRtspServer"
+)
+
+
+class SimulatorError(RuntimeError):
+    """The simulator could not start. Messages never carry the password."""
+
+
+def unavailable_reason(timeout_s: float = 30.0) -> str | None:
+    """Why the RTSP server cannot run on this machine, or None if it can."""
+    try:
+        probe = subprocess.run(
+            [SYSTEM_PYTHON, "-c", _GI_PROBE], capture_output=True, text=True, timeout=timeout_s
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"cannot run {SYSTEM_PYTHON}: {exc}"
+    if probe.returncode != 0:
+        last = (probe.stderr.strip().splitlines() or ["no error output"])[-1]
+        return f"{SYSTEM_PYTHON} cannot load GstRtspServer ({last})"
+    return None
+
+
+class SimulatorServer:
+    """Simulated cameras on ``rtsp://host:port/<path>``, each path playing a scenario.
+
+    Use it as a context manager, or call ``start`` and ``stop``.
+    """
+
+    def __init__(
+        self,
+        paths: Mapping[str, str],
+        *,
+        port: int,
+        username: str,
+        password: str,
+        cache_dir: Path,
+        host: str = "127.0.0.1",
+        fps: int = FPS,
+    ) -> None:
+        if not paths:
+            raise ValueError("a simulator needs at least one path")
+        for path, scenario in paths.items():
+            if not path.startswith("/"):
+                raise ValueError(f"RTSP path {path!r} must start with '/'")
+            if scenario not in SCENARIOS:
+                known = ", ".join(SCENARIOS)
+                raise ValueError(f"path {path}: unknown scenario {scenario!r}; known: {known}")
+        self.paths = dict(paths)
+        self.port = port
+        self.host = host
+        self.fps = fps
+        self.cache_dir = cache_dir
+        self._username = username
+        self._password = password
+        self._process: subprocess.Popen[str] | None = None
+        self._ready = threading.Event()
+        self._log: collections.deque[str] = collections.deque(maxlen=_LOG_LINES)
+        self._readers: list[threading.Thread] = []
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    @property
+    def output(self) -> str:
+        """The server's recent stdout and stderr lines, for diagnosing a failure."""
+        return "\n".join(self._log)
+
+    def url(self, path: str, *, with_credentials: bool = True) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        userinfo = ""
+        if with_credentials:
+            userinfo = f"{quote(self._username, safe='')}:{quote(self._password, safe='')}@"
+        return f"rtsp://{userinfo}{host}:{self.port}{path}"
+
+    def start(self, timeout_s: float = 60.0) -> None:
+        """Encode (or reuse) the loops, start the server, and wait until it listens."""
+        if self._process is not None:
+            raise SimulatorError("the simulator is already started")
+        deadline = time.monotonic() + timeout_s
+        files: dict[str, Path] = {}
+        for name in sorted(set(self.paths.values())):
+            files[name] = cached_loop(SCENARIOS[name], self.cache_dir, fps=self.fps)
+            if time.monotonic() > deadline:
+                raise SimulatorError(f"encoding the loops took longer than {timeout_s} s")
+        spec = {
+            "host": self.host,
+            "port": self.port,
+            "username": self._username,
+            "password": self._password,
+            "paths": {
+                path: {"file": str(files[name].resolve()), "fps": self.fps}
+                for path, name in self.paths.items()
+            },
+        }
+        self._launch(json.dumps(spec))
+        self._wait_ready(deadline, timeout_s)
+
+    def _launch(self, spec: str) -> None:
+        self._ready.clear()
+        self._log.clear()
+        try:
+            process = subprocess.Popen(
+                [SYSTEM_PYTHON, str(_SCRIPT)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        except OSError as exc:
+            raise SimulatorError(f"cannot run {SYSTEM_PYTHON}: {exc}") from exc
+        self._process = process
+        assert process.stdin and process.stdout and process.stderr
+        # Readers drain both pipes for the server's whole life: a full pipe would block it.
+        self._readers = [
+            threading.Thread(target=self._read, args=(process.stdout, True), daemon=True),
+            threading.Thread(target=self._read, args=(process.stderr, False), daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+        try:
+            process.stdin.write(spec)
+            process.stdin.close()
+        except OSError:
+            pass  # it died at once; _wait_ready reports how
+
+    def _read(self, stream: IO[str], is_stdout: bool) -> None:
+        for line in stream:
+            line = line.rstrip("\n")
+            self._log.append(line)
+            if is_stdout and line == f"READY {self.port}":
+                self._ready.set()
+
+    def _wait_ready(self, deadline: float, timeout_s: float) -> None:
+        process = self._process
+        assert process is not None
+        while not self._ready.wait(0.05):
+            if process.poll() is not None:
+                for reader in self._readers:
+                    reader.join(timeout=1.0)  # collect its last words
+                self.stop()
+                raise SimulatorError(
+                    f"the RTSP simulator on {self.host}:{self.port} exited with code "
+                    f"{process.returncode} before it was ready: {self._redacted_tail()}"
+                )
+            if time.monotonic() > deadline:
+                self.stop()
+                raise SimulatorError(
+                    f"the RTSP simulator on {self.host}:{self.port} was not ready within "
+                    f"{timeout_s} s: {self._redacted_tail()}"
+                )
+
+    def _redacted_tail(self) -> str:
+        tail = " | ".join(list(self._log)[-5:]) or "no output"
+        if self._password:
+            tail = tail.replace(self._password, "***")
+        return tail
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """SIGTERM, then SIGKILL if it does not exit in time. Safe to call twice."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=timeout_s)
+        for reader in self._readers:
+            reader.join(timeout=timeout_s)
+        self._readers = []
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()
+
+    def __enter__(self) -> SimulatorServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
