@@ -123,7 +123,9 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def simulator_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[dict[str, str], str], int]]:
+def simulator_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[dict[str, str], str], int]]:
     """Starts the real RTSP simulator with the given path -> scenario map; returns its port."""
     from streams.simulator import SimulatorServer
 

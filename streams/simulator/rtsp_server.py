@@ -17,6 +17,7 @@ depend on when it connected, and a client joins mid-GOP as it would on a camera.
 
 import json
 import math
+import os
 import signal
 import struct
 import sys
@@ -33,9 +34,7 @@ from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 MAGIC = b"SPAU\x01"
 HEADER = struct.Struct(">IB")
 ROLE = "viewer"
-ROLE_PERMISSIONS = (
-    f"{ROLE}, media.factory.access=(boolean)true, media.factory.construct=(boolean)true"
-)
+ROLE_PERMISSIONS = f"{ROLE}, media.factory.access=(boolean)true, media.factory.construct=(boolean)true"
 # If the pusher falls this far behind the clock, it rejoins the clock instead of
 # sending a burst, as a camera drops frames.
 MAX_LAG_S = 1.0
@@ -184,6 +183,17 @@ def main():
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         GLib.unix_signal_add(GLib.PRIORITY_HIGH, signum, quit_loop)
+
+    # A parent killed outright cannot stop us: notice it is gone and leave with it.
+    parent = os.getppid()
+
+    def leave_with_parent():
+        if os.getppid() != parent:
+            loop.quit()
+            return GLib.SOURCE_REMOVE
+        return GLib.SOURCE_CONTINUE
+
+    GLib.timeout_add_seconds(1, leave_with_parent)
     print(f"READY {port}", flush=True)
     loop.run()
 

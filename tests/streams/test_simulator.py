@@ -85,9 +85,7 @@ def test_the_empty_booth_is_the_bare_background() -> None:
         ("outside_passersby", 11.0, 0.50),  # the second walks right to left
     ],
 )
-def test_people_are_drawn_where_their_waypoints_say(
-    scenario: str, t: float, expected_x: float
-) -> None:
+def test_people_are_drawn_where_their_waypoints_say(scenario: str, t: float, expected_x: float) -> None:
     chosen = SCENARIOS[scenario]
     x, y = _feet(_person_mask(render(chosen, t), chosen.scene))
     assert abs(x - expected_x) <= 0.03
@@ -268,9 +266,7 @@ def test_a_busy_port_is_a_clear_error(rtsp_available: None, cache_dir: Path) -> 
 
 def test_unknown_scenarios_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown scenario 'gate_party'"):
-        SimulatorServer(
-            {"/x": "gate_party"}, port=1, username="u", password="p", cache_dir=tmp_path
-        )
+        SimulatorServer({"/x": "gate_party"}, port=1, username="u", password="p", cache_dir=tmp_path)
 
 
 def test_a_missing_system_python_is_named(monkeypatch: pytest.MonkeyPatch, cache_dir: Path) -> None:
