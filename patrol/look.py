@@ -78,7 +78,11 @@ class Looker:
             now = self.clock.now()
             clip: list[Frame] = []
             if any(rule.wants_clip(snapshot_detections, now) for rule in camera.rules):
-                clip = stream.clip(self.sampling.clip_s, self.sampling.clip_fps)
+                try:
+                    clip = stream.clip(self.sampling.clip_s, self.sampling.clip_fps)
+                except StreamError as exc:
+                    # The camera answered; the rules judge what the snapshot shows.
+                    log.warning("camera %s: clip failed, judging the snapshot alone: %s", camera.id, exc)
         frames = [snapshot, *clip]
         detections: list[Detections] = [snapshot_detections, *self.detector.detect([f.image for f in clip])]
         if clip:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -65,7 +66,9 @@ def serve_api(config: PatrolConfig, store: Store, patrol: Patrol | None) -> None
     app = create_app(ApiSettings(timezone=config.timezone), store, patrol)
     server = uvicorn.Server(uvicorn.Config(app, host=config.api.host, port=config.api.port, log_config=None))
     log.info("dashboard on http://%s:%d/", config.api.host, config.api.port)
-    server.run()
+    # uvicorn re-raises the Ctrl-C it already handled; by then the shutdown was clean.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
 
 
 def run(config: PatrolConfig, *, with_simulator: bool) -> None:

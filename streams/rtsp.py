@@ -69,31 +69,43 @@ class _RtspStream:
         self._open_timeout_s = open_timeout_s
         self._read_timeout_s = read_timeout_s
         self._snapshot_pts_s: float | None = None
+        self._snapshot_taken = False
 
     def keyframe(self) -> Frame:
         # Decoding only keyframes makes a snapshot cost one picture, not a GOP of them.
         self._stream.codec_context.skip_frame = "NONKEY"
         deadline = self._started + self._open_timeout_s
         for frame in self._frames(deadline, "the first picture"):
+            self._snapshot_taken = True
+            # RTSP often leaves the very first picture without a timestamp.
             self._snapshot_pts_s = _seconds(frame)
             return Frame(frame.to_ndarray(format="bgr24"), 0.0)
         raise StreamTimeout(f"{self._described}: the stream ended before a picture")
 
     def clip(self, duration_s: float, fps: float) -> list[Frame]:
-        if self._snapshot_pts_s is None:
+        if not self._snapshot_taken:
             self.keyframe()
-        assert self._snapshot_pts_s is not None
         self._stream.codec_context.skip_frame = "DEFAULT"
         pacer = FramePacer(fps)
         frames: list[Frame] = []
         deadline = time.monotonic() + duration_s + self._read_timeout_s
-        for frame in self._frames(deadline, f"a {duration_s:.0f} s clip"):
-            offset = _seconds(frame) - self._snapshot_pts_s
+        for frame in self._frames(deadline, f"a {duration_s:g} s clip"):
+            pts_s = _seconds(frame)
+            if pts_s is None:
+                continue
+            if self._snapshot_pts_s is None:
+                # The first clip frame is the one right after the snapshot in the stream.
+                self._snapshot_pts_s = pts_s - self._frame_interval_s()
+            offset = pts_s - self._snapshot_pts_s
             if offset >= duration_s:
                 break
             if pacer.take(offset):
                 frames.append(Frame(frame.to_ndarray(format="bgr24"), offset))
         return frames
+
+    def _frame_interval_s(self) -> float:
+        rate = self._stream.guessed_rate or self._stream.average_rate
+        return 1.0 / float(rate) if rate else 0.1
 
     def _frames(self, deadline: float, wanted: str) -> Iterator[Any]:
         try:
@@ -108,12 +120,12 @@ class _RtspStream:
                 exc, self._described, self._read_timeout_s, time.monotonic() > deadline
             ) from None
         if time.monotonic() > deadline:
-            raise StreamTimeout(f"{self._described}: no {wanted} before the timeout")
+            raise StreamTimeout(f"{self._described}: {wanted} did not arrive within the timeout")
 
 
-def _seconds(frame: Any) -> float:
+def _seconds(frame: Any) -> float | None:
     if frame.pts is None or frame.time_base is None:
-        return time.monotonic()
+        return None
     return float(frame.pts * frame.time_base)
 
 

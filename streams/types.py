@@ -32,7 +32,9 @@ class FramePacer:
         self._next = self._step
 
     def take(self, offset_s: float) -> bool:
-        if offset_s + 1e-3 < self._next:
+        # Timestamps jitter by a millisecond or so around the ideal instants.
+        nudged = offset_s + 1e-3
+        if nudged < self._next:
             return False
-        self._next = (int(offset_s / self._step) + 1) * self._step
+        self._next = (int(nudged / self._step) + 1) * self._step
         return True
