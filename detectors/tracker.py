@@ -29,7 +29,10 @@ class _Track:
 class ClipTracker:
     """Greedy nearest-centre association with a constant-velocity guess between frames."""
 
-    max_step_heights: float = 1.2  # furthest a centre may move per second, in person heights
+    # A match may miss the guess by this much, in person heights: a base for detector
+    # jitter plus a share per second for changes of pace and direction.
+    base_gate_heights: float = 0.5
+    gate_heights_per_s: float = 0.5
     max_gap_s: float = 2.0  # a track unseen for longer ends
     _tracks: list[_Track] = field(default_factory=list)
     _next_id: int = 1
@@ -37,16 +40,17 @@ class ClipTracker:
     def update(self, detections: Detections, time_s: float) -> Detections:
         centres = (detections.boxes[:, 0:2] + detections.boxes[:, 2:4]) / 2
         heights = detections.boxes[:, 3] - detections.boxes[:, 1]
-        self._tracks = [t for t in self._tracks if time_s - t.last_time <= self.max_gap_s]
+        self._tracks = [t for t in self._tracks if self._alive(t, time_s)]
         assigned = np.full(len(detections), -1, np.int32)
         pairs = []
         for ti, track in enumerate(self._tracks):
             dt = max(time_s - track.last_time, 1e-3)
             guess = track.centre + track.velocity * dt
+            gate = self.base_gate_heights + self.gate_heights_per_s * dt
             for di in range(len(detections)):
                 scale = max(track.height, float(heights[di]), 1e-3)
                 distance = float(np.linalg.norm(centres[di] - guess)) / scale
-                if distance <= self.max_step_heights * max(dt, 0.5):
+                if distance <= gate:
                     pairs.append((distance, ti, di))
         used_tracks: set[int] = set()
         for _, ti, di in sorted(pairs):
@@ -64,6 +68,14 @@ class ClipTracker:
             assigned[di] = track.track_id
             self._next_id += 1
         return detections.with_track_ids(assigned)
+
+    def _alive(self, track: _Track, time_s: float) -> bool:
+        """Unseen too long, or walked out of the picture by its own pace: the track has ended."""
+        dt = time_s - track.last_time
+        if dt > self.max_gap_s:
+            return False
+        guess = track.centre + track.velocity * dt
+        return bool(np.all((guess >= 0.0) & (guess <= 1.0)))
 
 
 def track_clip(frames: Sequence[Detections], times_s: Sequence[float]) -> list[Detections]:

@@ -198,10 +198,11 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             name="gate_walk_in",
             scene="gate_side",
-            loop_s=12.0,
+            # A slow stroll: about 5 s in view before the gate, enough to judge that no stop came.
+            loop_s=14.0,
             actors=(
-                Actor("fur_coat", _walk(0.0, -0.1, 10.0, 1.1)),
-                Actor("black_coat", _walk(0.0, -0.1, 10.0, 1.1), start_s=6.0),
+                Actor("fur_coat", _walk(0.0, -0.1, 14.0, 1.1)),
+                Actor("black_coat", _walk(0.0, -0.1, 14.0, 1.1), start_s=7.0),
             ),
             truth=("unregistered_entry",),
         ),

@@ -38,3 +38,12 @@ def test_detections_validate_their_shapes() -> None:
 
     with pytest.raises(ValueError, match="scores must have 1 entries"):
         Detections(np.zeros((1, 4), np.float32), np.zeros(2, np.float32), np.zeros(1, np.int32))
+
+
+def test_someone_who_walks_out_of_the_picture_does_not_come_back_as_the_next_arrival() -> None:
+    leaving = [_boxes((0.80 + 0.04 * i, 0.9)) for i in range(5)]  # out at the right edge
+    arriving = [_boxes((0.05 + 0.04 * i, 0.9)) for i in range(4)]  # a new person at the left
+    tracked = track_clip(
+        [*leaving, Detections.empty(), Detections.empty(), *arriving], [i / 2 for i in range(11)]
+    )
+    assert int(tracked[0].track_ids[0]) != int(tracked[-1].track_ids[0])

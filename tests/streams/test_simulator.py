@@ -79,7 +79,7 @@ def test_the_empty_booth_is_the_bare_background() -> None:
         ("gate_registered", 4.0, 0.40),  # arrived at the desk
         ("gate_registered", 8.0, 0.40),
         ("gate_registered", 12.0, 0.75),  # walking in through the gate
-        ("gate_walk_in", 5.0, 0.50),  # no stop at the desk
+        ("gate_walk_in", 7.0, 0.50),  # no stop at the desk
         ("outside_loiter", 3.0, 0.50),
         ("outside_passersby", 3.0, 0.50),
         ("outside_passersby", 11.0, 0.50),  # the second walks right to left
