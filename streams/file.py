@@ -11,7 +11,7 @@ from typing import Any
 import av
 
 from streams.errors import StreamDecodeError, StreamUnreachable
-from streams.types import Frame, FramePacer
+from streams.types import Frame, paced_clip
 
 
 @dataclass(frozen=True)
@@ -56,13 +56,6 @@ class _FileStream:
     def clip(self, duration_s: float, fps: float) -> list[Frame]:
         if self._start_s is None:
             self.keyframe()
-        assert self._start_s is not None
-        frames: list[Frame] = []
-        pacer = FramePacer(fps)
-        for at, frame in self._frames:
-            offset = at - self._start_s
-            if offset >= duration_s:
-                break
-            if pacer.take(offset):
-                frames.append(Frame(frame.to_ndarray(format="bgr24"), offset))
-        return frames
+        start_s = self._start_s
+        assert start_s is not None
+        return paced_clip(((at - start_s, frame) for at, frame in self._frames), duration_s, fps)

@@ -22,7 +22,7 @@ from streams.errors import (
     StreamUnreachable,
 )
 from streams.redact import redact_url
-from streams.types import Frame, FramePacer
+from streams.types import Frame, paced_clip
 
 # analyzeduration=0 and a tiny probesize cut the time to first frame to about half a GOP;
 # TCP interleaving avoids lost UDP packets on thin school uplinks.
@@ -86,22 +86,18 @@ class _RtspStream:
         if not self._snapshot_taken:
             self.keyframe()
         self._stream.codec_context.skip_frame = "DEFAULT"
-        pacer = FramePacer(fps)
-        frames: list[Frame] = []
         deadline = time.monotonic() + duration_s + self._read_timeout_s
-        for frame in self._frames(deadline, f"a {duration_s:g} s clip"):
+        return paced_clip(self._offsets(self._frames(deadline, f"a {duration_s:g} s clip")), duration_s, fps)
+
+    def _offsets(self, frames: Iterator[Any]) -> Iterator[tuple[float, Any]]:
+        for frame in frames:
             pts_s = _seconds(frame)
             if pts_s is None:
                 continue
             if self._snapshot_pts_s is None:
                 # The first clip frame is the one right after the snapshot in the stream.
                 self._snapshot_pts_s = pts_s - self._frame_interval_s()
-            offset = pts_s - self._snapshot_pts_s
-            if offset >= duration_s:
-                break
-            if pacer.take(offset):
-                frames.append(Frame(frame.to_ndarray(format="bgr24"), offset))
-        return frames
+            yield pts_s - self._snapshot_pts_s, frame
 
     def _frame_interval_s(self) -> float:
         rate = self._stream.guessed_rate or self._stream.average_rate

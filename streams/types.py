@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,3 +40,15 @@ class FramePacer:
             return False
         self._next = (int(nudged / self._step) + 1) * self._step
         return True
+
+
+def paced_clip(timed_frames: Iterable[tuple[float, Any]], duration_s: float, fps: float) -> list[Frame]:
+    """Decoded frames as (offset after the snapshot, PyAV frame) -> pictures at about `fps`."""
+    pacer = FramePacer(fps)
+    frames: list[Frame] = []
+    for offset, frame in timed_frames:
+        if offset >= duration_s:
+            break
+        if pacer.take(offset):
+            frames.append(Frame(frame.to_ndarray(format="bgr24"), offset))
+    return frames
