@@ -33,6 +33,27 @@ class FootPath:
             best = max(best, last - start)
         return best
 
+    def still_span(self, zone: Polygon, max_speed: float, max_gap_s: float) -> tuple[float, float] | None:
+        """Longest span standing still in the zone: feet inside and moving slower than
+        `max_speed` (picture widths per second), bridging misses shorter than `max_gap_s`."""
+        if len(self.times_s) < 2:
+            return None
+        steps = np.linalg.norm(np.diff(self.points, axis=0), axis=1) / np.maximum(np.diff(self.times_s), 1e-3)
+        speed = np.r_[steps, steps[-1]]  # the last sample moves as the one before it did
+        still = zone.contains(self.points) & (speed <= max_speed)
+        best: tuple[float, float] | None = None
+        start = last = None
+        for time_s, is_still in zip(self.times_s.tolist(), still.tolist(), strict=True):
+            if not is_still:
+                continue
+            if last is None or time_s - last > max_gap_s:
+                start = time_s
+            last = time_s
+            assert start is not None
+            if best is None or last - start > best[1] - best[0]:
+                best = (start, last)
+        return best
+
 
 def foot_paths(look: Look) -> list[FootPath]:
     by_track: dict[int, list[tuple[float, float, float, int]]] = {}

@@ -58,3 +58,13 @@ def test_two_passers_by_crossing_paths_do_not_add_up_to_loitering() -> None:
 
 def test_a_snapshot_showing_someone_is_undecided() -> None:
     assert _rule().evaluate(look([[(0.5, 0.9, 1)]]), MONDAY_8AM).state is VerdictState.UNDECIDED
+
+
+def test_still_span_is_the_time_standing_in_the_zone() -> None:
+    from patrol.rules.paths import foot_paths
+
+    path = walk(1, 0.1, 0.5, 2) + stay(1, 0.5, 4) + walk(1, 0.5, 0.9, 2)
+    [foot_path] = foot_paths(look([[p] for p in path]))
+    start, end = foot_path.still_span(OUTSIDE, max_speed=0.05, max_gap_s=1.0) or (0, 0)
+    # Still from the first sample at 0.5 until the last one whose next step does not move.
+    assert (start, end) == (2.0, 6.0)
