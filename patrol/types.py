@@ -17,6 +17,23 @@ class EventType(StrEnum):
     UNREGISTERED_ENTRY = "unregistered_entry"
     LOITERING = "loitering"
     CAMERA_UNREACHABLE = "camera_unreachable"
+    CAMERA_AUTH_REFUSED = "camera_auth_refused"
+    CAMERA_BLANK = "camera_blank"  # black or near-uniform picture
+    CAMERA_FROZEN = "camera_frozen"  # the same picture look after look
+    CAMERA_OBSTRUCTED = "camera_obstructed"  # lens covered or heavily out of focus
+    CAMERA_MOVED = "camera_moved"  # pointing away from its reference view
+
+
+CAMERA_HEALTH_TYPES = frozenset(
+    {
+        EventType.CAMERA_UNREACHABLE,
+        EventType.CAMERA_AUTH_REFUSED,
+        EventType.CAMERA_BLANK,
+        EventType.CAMERA_FROZEN,
+        EventType.CAMERA_OBSTRUCTED,
+        EventType.CAMERA_MOVED,
+    }
+)
 
 
 class EventStatus(StrEnum):

@@ -1,0 +1,5 @@
+"""Camera health: the fourth kind of finding."""
+
+from patrol.health.inspector import CameraHealth, HealthReport, HealthThresholds, HealthVerdict, Reference
+
+__all__ = ["CameraHealth", "HealthReport", "HealthThresholds", "HealthVerdict", "Reference"]

@@ -1,0 +1,143 @@
+"""Camera health on each look: blank, frozen, obstructed, or moved from its reference view.
+
+The reference is the first good picture of a camera (an administrator may reset it); a picture
+with any fault is not judged by the person rules, so a dead lens never reads as an empty booth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from patrol.health.signals import PictureSignals, measure, picture_difference, view_shift
+from patrol.types import EventType
+
+
+@dataclass(frozen=True)
+class HealthThresholds:
+    blank_max_contrast: float = 6.0
+    frozen_max_difference: float = 0.25
+    obstructed_sharpness_ratio: float = 0.2
+    obstructed_min_sharpness: float = 8.0
+    covered_dark_share: float = 0.6
+    moved_min_in_place: int = 25  # reference features still where they were
+    moved_tolerance: float = 0.02  # how far a feature may drift, as a share of the width
+
+
+@dataclass(frozen=True)
+class Reference:
+    jpeg: bytes
+    taken_at: datetime
+    sharpness: float
+    dark_share: float
+
+    def image(self) -> NDArray[np.uint8]:
+        decoded = cv2.imdecode(np.frombuffer(self.jpeg, np.uint8), cv2.IMREAD_COLOR)
+        if decoded is None:
+            raise ValueError("the reference picture cannot be decoded")
+        return np.asarray(decoded, np.uint8)
+
+
+@dataclass(frozen=True)
+class HealthVerdict:
+    event_type: EventType
+    faulty: bool
+    summary: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    verdicts: tuple[HealthVerdict, ...]
+    signals: PictureSignals
+
+    @property
+    def usable(self) -> bool:
+        return not any(v.faulty for v in self.verdicts)
+
+
+@dataclass
+class CameraHealth:
+    thresholds: HealthThresholds = field(default_factory=HealthThresholds)
+    # The previous look's thumbnail: a frozen camera sends the same picture look after look.
+    previous_thumb: NDArray[np.float32] | None = None
+
+    def inspect(self, image: NDArray[np.uint8], reference: Reference | None) -> HealthReport:
+        signals = measure(image)
+        verdicts = [self._blank(signals)]
+        blank = verdicts[0].faulty
+        if not blank:
+            verdicts.append(self._frozen(signals))
+            verdicts.append(self._obstructed(signals, reference))
+            if reference is not None and not verdicts[-1].faulty:
+                verdicts.append(self._moved(image, reference))
+        self.previous_thumb = signals.thumb
+        return HealthReport(tuple(verdicts), signals)
+
+    def _blank(self, signals: PictureSignals) -> HealthVerdict:
+        faulty = signals.contrast < self.thresholds.blank_max_contrast
+        details = {"contrast": round(signals.contrast, 2), "brightness": round(signals.brightness, 1),
+                   "max_contrast": self.thresholds.blank_max_contrast}  # fmt: skip
+        summary = (
+            f"picture is blank: contrast {signals.contrast:.1f} (below {self.thresholds.blank_max_contrast:g}), "
+            f"brightness {signals.brightness:.0f}"
+        )
+        return HealthVerdict(EventType.CAMERA_BLANK, faulty, summary if faulty else "", details)
+
+    def _frozen(self, signals: PictureSignals) -> HealthVerdict:
+        if self.previous_thumb is None:
+            return HealthVerdict(EventType.CAMERA_FROZEN, False)
+        difference = picture_difference(signals.thumb, self.previous_thumb)
+        faulty = difference < self.thresholds.frozen_max_difference
+        details = {
+            "difference": round(difference, 3),
+            "max_difference": self.thresholds.frozen_max_difference,
+        }
+        summary = f"picture identical to the previous look (difference {difference:.2f} grey levels)"
+        return HealthVerdict(EventType.CAMERA_FROZEN, faulty, summary if faulty else "", details)
+
+    def _obstructed(self, signals: PictureSignals, reference: Reference | None) -> HealthVerdict:
+        limits = self.thresholds
+        if reference is None:
+            defocused = signals.sharpness < limits.obstructed_min_sharpness
+            covered = signals.dark_share >= limits.covered_dark_share
+        else:
+            defocused = signals.sharpness < limits.obstructed_sharpness_ratio * reference.sharpness
+            covered = signals.dark_share >= limits.covered_dark_share > 2 * reference.dark_share
+        details = {
+            "sharpness": round(signals.sharpness, 1),
+            "reference_sharpness": round(reference.sharpness, 1) if reference else None,
+            "dark_share": round(signals.dark_share, 3),
+        }
+        if covered:
+            summary = f"lens covered: {signals.dark_share:.0%} of the picture is dark"
+        elif defocused:
+            summary = f"picture out of focus or obstructed: sharpness {signals.sharpness:.0f}"
+            if reference is not None:
+                summary += f", reference {reference.sharpness:.0f}"
+        else:
+            summary = ""
+        return HealthVerdict(EventType.CAMERA_OBSTRUCTED, covered or defocused, summary, details)
+
+    def _moved(self, image: NDArray[np.uint8], reference: Reference) -> HealthVerdict:
+        limits = self.thresholds
+        shift = view_shift(reference.image(), image, limits.moved_tolerance)
+        faulty = shift.in_place < limits.moved_min_in_place
+        details = {
+            "features_in_place": shift.in_place,
+            "features_matched": shift.matched,
+            "min_in_place": limits.moved_min_in_place,
+            "dominant_shift": round(shift.shift, 3),
+            "dominant_rotation_deg": round(shift.rotation_deg, 1),
+            "reference_taken_at": reference.taken_at.isoformat(),
+        }
+        summary = (
+            f"view moved from its reference of {reference.taken_at:%Y-%m-%d %H:%M} UTC: only {shift.in_place} "
+            f"landmarks in place (at least {limits.moved_min_in_place} needed)"
+        )
+        return HealthVerdict(EventType.CAMERA_MOVED, faulty, summary if faulty else "", details)
