@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from patrol.config.schema import CameraConfig, PatrolConfig
 from patrol.evidence import CameraDrawing
 from patrol.geometry import DirectedLine, Polygon
+from patrol.health import CameraHealth, HealthThresholds
 from patrol.planner import CameraPace
 from patrol.rules import Rule, build_rules
 from patrol.store.records import CameraRecord, SchoolRecord
@@ -25,6 +26,7 @@ class PatrolCamera:
     rules: list[Rule]
     drawing: CameraDrawing
     pace: CameraPace
+    health: CameraHealth = field(default_factory=CameraHealth)
 
     def record(self) -> CameraRecord:
         return CameraRecord(self.id, self.school_id, self.name, self.role, self.source.describe())
@@ -43,8 +45,17 @@ def build_camera(config: PatrolConfig, camera: CameraConfig) -> PatrolCamera:
         lines=[DirectedLine.of(name, line.points, line.inside) for name, line in camera.lines.items()],
     )
     pace = CameraPace(camera.id, camera.school, max_gap_s, max_gap_s * sampling.mean_gap_fraction)
+    thresholds = HealthThresholds(**config.health.model_dump())
     return PatrolCamera(
-        camera.id, camera.school, camera.name, camera.role, source, build_rules(config, camera), drawing, pace
+        camera.id,
+        camera.school,
+        camera.name,
+        camera.role,
+        source,
+        build_rules(config, camera),
+        drawing,
+        pace,
+        CameraHealth(thresholds),
     )
 
 

@@ -55,6 +55,13 @@ def evidence_jpeg(
         cv2.rectangle(canvas, (x1, y1), (x2, y2), color, 2)
         if track_id >= 0:
             _label(canvas, f"#{track_id}", (x1, y1), color)
+    return captioned_jpeg(canvas, caption)
+
+
+def captioned_jpeg(image: NDArray[np.uint8], caption: str) -> bytes:
+    """The picture with a caption bar (camera, finding, time), as JPEG."""
+    canvas = image.copy()
+    height, width = canvas.shape[:2]
     cv2.rectangle(canvas, (0, height - 24), (width, height), (0, 0, 0), -1)
     cv2.putText(
         canvas, caption, (6, height - 7), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, cv2.LINE_AA

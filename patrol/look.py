@@ -5,20 +5,32 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
 
 from detectors.tracker import track_clip
 from detectors.types import Detections, PersonDetector
 from patrol.cameras import PatrolCamera
 from patrol.clock import Clock
 from patrol.config.schema import SamplingConfig
-from patrol.evidence import evidence_jpeg
+from patrol.evidence import captioned_jpeg, evidence_jpeg
+from patrol.health import HealthReport, HealthVerdict, reference_image
 from patrol.rules import Look, ObservedFrame, Verdict, VerdictState
-from patrol.store.records import Finding, LookRecord
+from patrol.store.records import Finding, LookRecord, ReferenceRecord
 from patrol.types import EventType, LookKind, LookOutcome
 from streams.errors import StreamAuthRefused, StreamError
 from streams.types import Frame
 
 log = logging.getLogger(__name__)
+
+
+class ReferenceBook(Protocol):
+    """Where cameras' reference views are kept (the store)."""
+
+    def get_reference(self, camera_id: str) -> ReferenceRecord | None: ...
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,15 @@ class LookReport:
     findings: tuple[Finding, ...] = ()
     cleared: tuple[EventType, ...] = ()
     follow_up_in_s: float | None = None
+    new_reference: ReferenceRecord | None = None
+
+
+@dataclass(frozen=True)
+class _Observation:
+    frames: list[Frame]
+    look: Look
+    health: HealthReport
+    reference: ReferenceRecord | None
 
 
 @dataclass
@@ -37,58 +58,105 @@ class Looker:
     detector: PersonDetector
     sampling: SamplingConfig
     clock: Clock
+    references: ReferenceBook | None = None
 
     def look(self, camera: PatrolCamera, kind: LookKind) -> LookReport:
         started_at = self.clock.now()
         try:
-            frames, look = self._observe(camera, kind, started_at)
+            seen = self._observe(camera, kind, started_at)
         except StreamError as exc:
             return self._unreachable(camera, kind, started_at, exc)
         now = self.clock.now()
-        verdicts = tuple(rule.evaluate(look, now) for rule in camera.rules)
-        findings = tuple(
-            self._finding(camera, frames, look, verdict, now)
-            for verdict in verdicts
-            if verdict.state is VerdictState.FINDING
-        )
-        # A camera that answered is reachable again.
-        cleared = (
-            EventType.CAMERA_UNREACHABLE,
-            *(v.event_type for v in verdicts if v.state is VerdictState.CLEAR),
-        )
+        snapshot = seen.frames[0].image
+        findings = [
+            self._health_finding(camera, snapshot, seen, verdict, now)
+            for verdict in seen.health.verdicts
+            if verdict.faulty
+        ]
+        # A camera that answered is reachable again, and each check it passed clears its fault.
+        cleared = [EventType.CAMERA_UNREACHABLE, EventType.CAMERA_AUTH_REFUSED]
+        cleared += [v.event_type for v in seen.health.verdicts if not v.faulty]
+        verdicts: tuple[Verdict, ...] = ()
+        new_reference = None
+        if seen.health.usable:
+            # A faulty picture is not judged: a covered lens is not an empty booth.
+            verdicts = tuple(rule.evaluate(seen.look, now) for rule in camera.rules)
+            findings += [
+                self._finding(camera, seen.frames, seen.look, v, now)
+                for v in verdicts
+                if v.state is VerdictState.FINDING
+            ]
+            cleared += [v.event_type for v in verdicts if v.state is VerdictState.CLEAR]
+            if seen.reference is None and self.references is not None:
+                new_reference = ReferenceRecord(
+                    camera.id,
+                    _jpeg(snapshot),
+                    now,
+                    seen.health.signals.sharpness,
+                    seen.health.signals.dark_share,
+                )
         follow_ups = [v.follow_up_in_s for v in verdicts if v.follow_up_in_s is not None]
+        faults = [v.event_type.value for v in seen.health.verdicts if v.faulty]
         record = LookRecord(
             camera.id,
             kind,
             started_at,
             now,
             LookOutcome.OK,
-            frames=len(frames),
-            max_persons=max((len(f.detections) for f in look.frames), default=0),
-            detail=", ".join(f"{v.event_type}={v.state}" for v in verdicts),
+            frames=len(seen.frames),
+            max_persons=max((len(f.detections) for f in seen.look.frames), default=0),
+            detail=", ".join(faults + [f"{v.event_type}={v.state}" for v in verdicts]),
         )
-        return LookReport(record, verdicts, findings, cleared, min(follow_ups, default=None))
+        return LookReport(
+            record, verdicts, tuple(findings), tuple(cleared), min(follow_ups, default=None), new_reference
+        )
 
-    def _observe(
-        self, camera: PatrolCamera, kind: LookKind, started_at: datetime
-    ) -> tuple[list[Frame], Look]:
+    def _observe(self, camera: PatrolCamera, kind: LookKind, started_at: datetime) -> _Observation:
+        reference = self.references.get_reference(camera.id) if self.references is not None else None
         with camera.source.open() as stream:
             snapshot = stream.keyframe()
-            [snapshot_detections] = self.detector.detect([snapshot.image])
-            now = self.clock.now()
+            health = camera.health.inspect(snapshot.image, reference)
+            snapshot_detections = Detections.empty()
             clip: list[Frame] = []
-            if any(rule.wants_clip(snapshot_detections, now) for rule in camera.rules):
-                try:
-                    clip = stream.clip(self.sampling.clip_s, self.sampling.clip_fps)
-                except StreamError as exc:
-                    # The camera answered; the rules judge what the snapshot shows.
-                    log.warning("camera %s: clip failed, judging the snapshot alone: %s", camera.id, exc)
+            if health.usable:
+                [snapshot_detections] = self.detector.detect([snapshot.image])
+                now = self.clock.now()
+                if any(rule.wants_clip(snapshot_detections, now) for rule in camera.rules):
+                    try:
+                        clip = stream.clip(self.sampling.clip_s, self.sampling.clip_fps)
+                    except StreamError as exc:
+                        # The camera answered; the rules judge what the snapshot shows.
+                        log.warning("camera %s: clip failed, judging the snapshot alone: %s", camera.id, exc)
         frames = [snapshot, *clip]
         detections: list[Detections] = [snapshot_detections, *self.detector.detect([f.image for f in clip])]
         if clip:
             detections = track_clip(detections, [f.offset_s for f in frames])
         observed = tuple(ObservedFrame(f.offset_s, d) for f, d in zip(frames, detections, strict=True))
-        return frames, Look(camera.id, started_at, observed, follow_up=kind is LookKind.FOLLOW_UP)
+        look = Look(camera.id, started_at, observed, follow_up=kind is LookKind.FOLLOW_UP)
+        return _Observation(frames, look, health, reference)
+
+    def _health_finding(
+        self,
+        camera: PatrolCamera,
+        snapshot: NDArray[np.uint8],
+        seen: _Observation,
+        verdict: HealthVerdict,
+        now: datetime,
+    ) -> Finding:
+        picture = snapshot
+        if verdict.event_type is EventType.CAMERA_MOVED and seen.reference is not None:
+            # Side by side, so the officer sees what the camera should show and what it shows.
+            reference = cv2.resize(reference_image(seen.reference), (snapshot.shape[1], snapshot.shape[0]))
+            picture = np.hstack([reference, snapshot])
+        caption = f"{camera.id} {verdict.event_type} {now:%Y-%m-%d %H:%M:%S} UTC"
+        return Finding(
+            camera.id,
+            verdict.event_type,
+            now,
+            verdict.summary,
+            verdict.details,
+            captioned_jpeg(picture, caption),
+        )
 
     def _finding(
         self, camera: PatrolCamera, frames: list[Frame], look: Look, verdict: Verdict, now: datetime
@@ -128,3 +196,10 @@ class Looker:
         )
         record = LookRecord(camera.id, kind, started_at, now, outcome, detail=reason)
         return LookReport(record, findings=(finding,))
+
+
+def _jpeg(image: NDArray[np.uint8]) -> bytes:
+    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    if not ok:
+        raise RuntimeError("OpenCV could not encode the reference picture")
+    return encoded.tobytes()

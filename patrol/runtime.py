@@ -149,6 +149,9 @@ class Patrol:
 
     def _record(self, report: LookReport) -> None:
         record = report.record
+        if report.new_reference is not None:
+            self._store.set_reference(report.new_reference)
+            log.info("camera %s: reference view taken", record.camera_id)
         for finding in report.findings:
             event = self._store.record_finding(finding)
             log.info(

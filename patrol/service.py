@@ -47,7 +47,7 @@ def build_patrol(config: PatrolConfig, store: Store) -> Patrol:
         device=config.detector.device,
     )
     clock = SystemClock()
-    looker = Looker(detector, config.sampling, clock)
+    looker = Looker(detector, config.sampling, clock, references=store)
     return Patrol(
         cameras,
         store,

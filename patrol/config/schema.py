@@ -120,6 +120,35 @@ class SamplingConfig(Section):
     clip_fps: float = Field(3, ge=0.5, le=15, description="Frames analysed per second of clip")
 
 
+class HealthConfig(Section):
+    """Camera-health thresholds; see docs/tuning figures in the README."""
+
+    blank_max_contrast: float = Field(
+        6.0, ge=0, le=64, description="Grey-level spread below which a picture is blank"
+    )
+    frozen_max_difference: float = Field(
+        0.25, ge=0, le=10, description="Mean grey-level change between looks below which a picture is frozen"
+    )
+    obstructed_sharpness_ratio: float = Field(
+        0.2,
+        gt=0,
+        lt=1,
+        description="Sharpness as a share of the reference below which the view is obstructed",
+    )
+    obstructed_min_sharpness: float = Field(
+        8.0, ge=0, description="Sharpness floor while there is no reference"
+    )
+    covered_dark_share: float = Field(
+        0.6, gt=0, le=1, description="Share of dark pixels that means a covered lens"
+    )
+    moved_min_in_place: int = Field(
+        25, ge=1, le=1000, description="Reference landmarks that must still be in place"
+    )
+    moved_tolerance: float = Field(
+        0.02, gt=0, lt=0.5, description="How far a landmark may drift, as a share of the width"
+    )
+
+
 class ApiConfig(Section):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
@@ -139,6 +168,7 @@ class PatrolConfig(Section):
     api: ApiConfig = Field(default_factory=ApiConfig)
     detector: DetectorConfig = Field(default_factory=DetectorConfig)
     sampling: SamplingConfig = Field(default_factory=SamplingConfig)
+    health: HealthConfig = Field(default_factory=HealthConfig)
     windows: dict[str, tuple[TimeSpanConfig, ...]] = Field(default_factory=dict)
     schools: tuple[SchoolConfig, ...]
     cameras: tuple[CameraConfig, ...]

@@ -1,5 +1,11 @@
 """Camera health: the fourth kind of finding."""
 
-from patrol.health.inspector import CameraHealth, HealthReport, HealthThresholds, HealthVerdict, Reference
+from patrol.health.inspector import (
+    CameraHealth,
+    HealthReport,
+    HealthThresholds,
+    HealthVerdict,
+    reference_image,
+)
 
-__all__ = ["CameraHealth", "HealthReport", "HealthThresholds", "HealthVerdict", "Reference"]
+__all__ = ["CameraHealth", "HealthReport", "HealthThresholds", "HealthVerdict", "reference_image"]

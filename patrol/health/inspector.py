@@ -7,7 +7,6 @@ with any fault is not judged by the person rules, so a dead lens never reads as 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import cv2
@@ -15,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patrol.health.signals import PictureSignals, measure, picture_difference, view_shift
+from patrol.store.records import ReferenceRecord
 from patrol.types import EventType
 
 
@@ -29,18 +29,11 @@ class HealthThresholds:
     moved_tolerance: float = 0.02  # how far a feature may drift, as a share of the width
 
 
-@dataclass(frozen=True)
-class Reference:
-    jpeg: bytes
-    taken_at: datetime
-    sharpness: float
-    dark_share: float
-
-    def image(self) -> NDArray[np.uint8]:
-        decoded = cv2.imdecode(np.frombuffer(self.jpeg, np.uint8), cv2.IMREAD_COLOR)
-        if decoded is None:
-            raise ValueError("the reference picture cannot be decoded")
-        return np.asarray(decoded, np.uint8)
+def reference_image(reference: ReferenceRecord) -> NDArray[np.uint8]:
+    decoded = cv2.imdecode(np.frombuffer(reference.jpeg, np.uint8), cv2.IMREAD_COLOR)
+    if decoded is None:
+        raise ValueError(f"the reference picture of camera {reference.camera_id} cannot be decoded")
+    return np.asarray(decoded, np.uint8)
 
 
 @dataclass(frozen=True)
@@ -67,7 +60,7 @@ class CameraHealth:
     # The previous look's thumbnail: a frozen camera sends the same picture look after look.
     previous_thumb: NDArray[np.float32] | None = None
 
-    def inspect(self, image: NDArray[np.uint8], reference: Reference | None) -> HealthReport:
+    def inspect(self, image: NDArray[np.uint8], reference: ReferenceRecord | None) -> HealthReport:
         signals = measure(image)
         verdicts = [self._blank(signals)]
         blank = verdicts[0].faulty
@@ -101,7 +94,7 @@ class CameraHealth:
         summary = f"picture identical to the previous look (difference {difference:.2f} grey levels)"
         return HealthVerdict(EventType.CAMERA_FROZEN, faulty, summary if faulty else "", details)
 
-    def _obstructed(self, signals: PictureSignals, reference: Reference | None) -> HealthVerdict:
+    def _obstructed(self, signals: PictureSignals, reference: ReferenceRecord | None) -> HealthVerdict:
         limits = self.thresholds
         if reference is None:
             defocused = signals.sharpness < limits.obstructed_min_sharpness
@@ -124,9 +117,9 @@ class CameraHealth:
             summary = ""
         return HealthVerdict(EventType.CAMERA_OBSTRUCTED, covered or defocused, summary, details)
 
-    def _moved(self, image: NDArray[np.uint8], reference: Reference) -> HealthVerdict:
+    def _moved(self, image: NDArray[np.uint8], reference: ReferenceRecord) -> HealthVerdict:
         limits = self.thresholds
-        shift = view_shift(reference.image(), image, limits.moved_tolerance)
+        shift = view_shift(reference_image(reference), image, limits.moved_tolerance)
         faulty = shift.in_place < limits.moved_min_in_place
         details = {
             "features_in_place": shift.in_place,

@@ -6,6 +6,7 @@ from patrol.store.records import (
     EvidenceRecord,
     Finding,
     LookRecord,
+    ReferenceRecord,
     SchoolRecord,
 )
 from patrol.store.store import AlreadyDecided, EventNotFound, Store, sqlite_url
@@ -18,6 +19,7 @@ __all__ = [
     "EvidenceRecord",
     "Finding",
     "LookRecord",
+    "ReferenceRecord",
     "SchoolRecord",
     "Store",
     "sqlite_url",

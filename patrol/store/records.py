@@ -81,3 +81,14 @@ class EventRecord:
     @property
     def ongoing(self) -> bool:
         return self.ended_at is None
+
+
+@dataclass(frozen=True)
+class ReferenceRecord:
+    """A camera's reference view: the first good picture, until an administrator resets it."""
+
+    camera_id: str
+    jpeg: bytes
+    taken_at: datetime
+    sharpness: float
+    dark_share: float

@@ -19,9 +19,10 @@ from patrol.store.records import (
     EvidenceRecord,
     Finding,
     LookRecord,
+    ReferenceRecord,
     SchoolRecord,
 )
-from patrol.store.tables import Base, CameraRow, EventRow, EvidenceRow, LookRow, SchoolRow
+from patrol.store.tables import Base, CameraReferenceRow, CameraRow, EventRow, EvidenceRow, LookRow, SchoolRow
 from patrol.types import CameraRole, EventStatus, EventType
 
 # An event ongoing all day would otherwise gather hundreds of near-identical frames.
@@ -179,15 +180,8 @@ class Store:
         assert finding.evidence_jpeg is not None
         day = finding.seen_at.strftime("%Y-%m-%d")
         relative = Path(finding.camera_id) / day / f"{event_id}-{uuid.uuid4().hex[:12]}.jpg"
-        target = self.evidence_dir / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".part")
         # Written and synced before the row commits, so a crash never leaves a row without its file.
-        with open(partial, "wb") as handle:
-            handle.write(finding.evidence_jpeg)
-            handle.flush()
-            os.fsync(handle.fileno())
-        partial.replace(target)
+        _write_durably(self.evidence_dir / relative, finding.evidence_jpeg)
         return EvidenceRow(
             event_id=event_id,
             created_at=finding.seen_at,
@@ -203,6 +197,43 @@ class Store:
             EventRow.ended_at.is_(None),
         )
         return session.scalars(query.with_for_update()).first()
+
+    # Reference views ------------------------------------------------------------------------
+
+    def get_reference(self, camera_id: str) -> ReferenceRecord | None:
+        with self._sessions() as session:
+            row = session.get(CameraReferenceRow, camera_id)
+            if row is None:
+                return None
+            try:
+                jpeg = (self.evidence_dir / row.relative_path).read_bytes()
+            except OSError:
+                return None  # a lost file means no reference: the next good look takes one
+            return ReferenceRecord(camera_id, jpeg, row.taken_at, row.sharpness, row.dark_share)
+
+    def set_reference(self, reference: ReferenceRecord) -> None:
+        relative = Path("references") / f"{reference.camera_id}-{uuid.uuid4().hex[:12]}.jpg"
+        _write_durably(self.evidence_dir / relative, reference.jpeg)
+        with self._sessions.begin() as session:
+            session.merge(
+                CameraReferenceRow(
+                    camera_id=reference.camera_id,
+                    taken_at=reference.taken_at,
+                    relative_path=relative.as_posix(),
+                    sha256=hashlib.sha256(reference.jpeg).hexdigest(),
+                    sharpness=reference.sharpness,
+                    dark_share=reference.dark_share,
+                )
+            )
+
+    def reset_reference(self, camera_id: str) -> bool:
+        """Forget the reference; the camera's next good look takes a new one."""
+        with self._sessions.begin() as session:
+            row = session.get(CameraReferenceRow, camera_id)
+            if row is None:
+                return False
+            session.delete(row)
+            return True
 
     # Reading and deciding ------------------------------------------------------------------
 
@@ -290,6 +321,16 @@ class Store:
                 EvidenceRecord(e.id, e.event_id, e.created_at, e.relative_path, e.sha256) for e in evidence
             ),
         )
+
+
+def _write_durably(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".part")
+    with open(partial, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    partial.replace(target)
 
 
 def _camera(row: CameraRow) -> CameraRecord:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator, text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -105,3 +105,16 @@ class EvidenceRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     relative_path: Mapped[str] = mapped_column(String(300))
     sha256: Mapped[str] = mapped_column(String(64))
+
+
+class CameraReferenceRow(Base):
+    """The picture a camera's view is compared with, to notice it was moved."""
+
+    __tablename__ = "camera_references"
+
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"), primary_key=True)
+    taken_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    relative_path: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    sharpness: Mapped[float] = mapped_column(Float)
+    dark_share: Mapped[float] = mapped_column(Float)

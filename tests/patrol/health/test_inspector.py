@@ -8,8 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
-from patrol.health import CameraHealth, Reference
+from patrol.health import CameraHealth
 from patrol.health.signals import measure
+from patrol.store import ReferenceRecord
 from patrol.types import EventType
 from streams.simulator.faults import Fault, apply_fault
 from streams.simulator.scenarios import SCENARIOS, render
@@ -24,11 +25,11 @@ def _live(scenario: str, t: float, seed: int) -> np.ndarray:
     return np.clip(picture + noise, 0, 255).astype(np.uint8)
 
 
-def _reference(image: np.ndarray) -> Reference:
+def _reference(image: np.ndarray) -> ReferenceRecord:
     signals = measure(image)
     ok, jpeg = cv2.imencode(".jpg", image)
     assert ok
-    return Reference(jpeg.tobytes(), T0, signals.sharpness, signals.dark_share)
+    return ReferenceRecord("cam", jpeg.tobytes(), T0, signals.sharpness, signals.dark_share)
 
 
 def _faults(report) -> set[EventType]:  # type: ignore[no-untyped-def]
