@@ -41,6 +41,15 @@ def _parser() -> argparse.ArgumentParser:
     pull.add_argument("--models-dir", type=Path, default=Path("models"))
     pull.set_defaults(handler=_models_pull)
 
+    cameras = commands.add_parser("cameras", help="camera administration")
+    camera_commands = cameras.add_subparsers(required=True, metavar="ACTION")
+    reset = camera_commands.add_parser(
+        "reset-reference", help="forget a camera's reference view; its next good look takes a new one"
+    )
+    reset.add_argument("camera")
+    reset.add_argument("--config", type=Path, default=Path("config.yaml"), help="default: ./config.yaml")
+    reset.set_defaults(handler=_reset_reference)
+
     for name, handler, text in (
         ("run", _run, "patrol the configured cameras and serve the dashboard"),
         ("serve", _serve, "serve the API and dashboard only"),
@@ -77,6 +86,24 @@ def _models_pull(args: argparse.Namespace) -> int:
         print(f"patrol models pull: {exc}", file=sys.stderr)
         return 1
     print(f"{args.name}: {path} (sha256 verified)")
+    return 0
+
+
+def _reset_reference(args: argparse.Namespace) -> int:
+    from patrol.service import open_store
+
+    config = _load(args.config)
+    if args.camera not in {camera.id for camera in config.cameras}:
+        print(f"{args.config}: no camera {args.camera!r}", file=sys.stderr)
+        return 2
+    store = open_store(config)
+    try:
+        had = store.reset_reference(args.camera)
+    finally:
+        store.close()
+    print(
+        f"{args.camera}: reference view {'reset' if had else 'was not taken yet'}; the next good look takes one"
+    )
     return 0
 
 
