@@ -95,7 +95,7 @@ def jurisdiction_issues(raw: dict[str, Any]) -> Iterator[ConfigIssue]:
     school_ids = {item.get("id") for _, item in _items(raw, "schools")}
     stations = _items(jurisdictions, "stations")
     counts = Counter(station.get("id") for _, station in stations)
-    claimed: dict[str, str] = {}
+    claimed: dict[str, Any] = {}
     for index, station in stations:
         where = ("jurisdictions", "stations", index)
         station_id = station.get("id")
