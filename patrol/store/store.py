@@ -516,6 +516,7 @@ class Store:
         action: AuditAction | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        entry_id: int | None = None,
         offset: int = 0,
         limit: int = 100,
     ) -> tuple[list[AuditRecord], int]:
@@ -529,6 +530,8 @@ class Store:
                     and_(AuditRow.school_id.is_(None), AuditRow.jurisdiction_id == jurisdiction_id),
                 )
             )
+        if entry_id is not None:
+            query = query.where(AuditRow.id == entry_id)
         if username is not None:
             query = query.where(AuditRow.username == username)
         if action is not None:
