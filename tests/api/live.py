@@ -41,7 +41,7 @@ def read_feed(base: str, headers: dict[str, str], seconds: float, until: str | N
     received = ""
     deadline = time.monotonic() + seconds
     with (
-        httpx.Client(base_url=base, headers=headers, timeout=httpx.Timeout(5.0, read=1.0)) as client,
+        httpx.Client(base_url=base, headers=headers, timeout=httpx.Timeout(5.0, read=seconds)) as client,
         client.stream("GET", "/api/v1/events/stream") as response,
     ):
         assert response.status_code == 200, response.read()
