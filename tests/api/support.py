@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from api import ApiSettings, PatrolControl, SnapshotTaker, create_app
 from patrol.accounts import Accounts, Jurisdictions
+from patrol.clock import Clock
 from patrol.config import PatrolConfig, parse_config
 from patrol.store import CameraRecord, EventRecord, Finding, SchoolRecord, Store
 from patrol.types import EventStatus, EventType, Role
@@ -167,8 +168,9 @@ def make_app(
     patrol: PatrolControl | None = None,
     *,
     snapshots: SnapshotTaker | None = None,
-    clock: SettableClock | None = None,
+    clock: Clock | None = None,
     with_users: bool = True,
+    jurisdictions: Jurisdictions | None = None,
 ) -> FastAPI:
     """The app with the test users; its clock stands at DECIDED_AT unless given one."""
     return create_app(
@@ -176,7 +178,7 @@ def make_app(
         store,
         patrol,
         accounts=make_accounts(store) if with_users else Accounts(store, hasher=TEST_HASHER),
-        jurisdictions=Jurisdictions.from_config(site_config().jurisdictions),
+        jurisdictions=jurisdictions or Jurisdictions.from_config(site_config().jurisdictions),
         snapshots=snapshots,
         clock=clock or SettableClock(DECIDED_AT),
     )
