@@ -82,7 +82,10 @@ class EventPublic(PublicModel):
     ended_at: datetime | None = Field(description="When a later look no longer showed the condition")
     ongoing: bool
     looks: int = Field(description="Looks that showed the condition")
-    summary: str
+    summary: str = Field(description="What the rule saw, in the rule's words (English)")
+    summaries: dict[str, str] = Field(
+        default_factory=dict, description="The same in each language of the interface (zh-CN, en)"
+    )
     details: dict[str, Any] = Field(description="The rule, its thresholds and what it measured")
     model_name: str
     model_sha256: str
@@ -95,7 +98,11 @@ class EventPublic(PublicModel):
 
     @classmethod
     def from_record(
-        cls, event: EventRecord, evidence_url: EvidenceUrl, first_evidence_url: FirstEvidenceUrl
+        cls,
+        event: EventRecord,
+        evidence_url: EvidenceUrl,
+        first_evidence_url: FirstEvidenceUrl,
+        summaries: dict[str, str] | None = None,
     ) -> EventPublic:
         return cls(
             id=event.id,
@@ -109,6 +116,7 @@ class EventPublic(PublicModel):
             ongoing=event.ongoing,
             looks=event.looks,
             summary=mask_passwords(event.summary),
+            summaries={lang: mask_passwords(text) for lang, text in (summaries or {}).items()},
             details=mask_passwords_in(event.details),
             model_name=event.model_name,
             model_sha256=event.model_sha256,

@@ -26,7 +26,7 @@ def _num(value: Any) -> str:
 
 def _guard_absent(d: dict[str, Any], event: EventRecord, zone: ZoneInfo) -> str:
     return (
-        f"{d['zone']}区域 {_clock(d['first_short_at'], zone)} 首次发现在岗人数不足，"
+        f"「{d['zone']}」区域 {_clock(d['first_short_at'], zone)} 首次发现在岗人数不足，"
         f"{_num(d['confirm_after_s'])} 秒后复查（{event.first_seen.astimezone(zone):%H:%M:%S}）仍不足："
         f"要求 {d['min_persons']} 人，实际 {d['persons_in_zone']} 人"
     )
@@ -34,7 +34,7 @@ def _guard_absent(d: dict[str, Any], event: EventRecord, zone: ZoneInfo) -> str:
 
 def _loitering(d: dict[str, Any], event: EventRecord, zone: ZoneInfo) -> str:
     return (
-        f"{_clock(d['suspected_at'], zone)} 有人在{d['zone']}区域停留 {_num(d['longest_stay_s'])} 秒"
+        f"{_clock(d['suspected_at'], zone)} 有人在「{d['zone']}」区域停留 {_num(d['longest_stay_s'])} 秒"
         f"（阈值 {_num(d['min_dwell_s'])} 秒），{event.first_seen.astimezone(zone):%H:%M:%S} 复查时仍在"
     )
 
@@ -46,7 +46,7 @@ def _unregistered_entry(d: dict[str, Any], event: EventRecord, zone: ZoneInfo) -
         raise KeyError("entries")
     first = offenders[0]
     return (
-        f"{len(offenders)} 人于 {_clock(first['at'], zone)} 未登记进入：在{d['desk_zone']}区域仅停留 "
+        f"{len(offenders)} 人于 {_clock(first['at'], zone)} 未登记进入：在「{d['desk_zone']}」区域仅停留 "
         f"{_num(first['desk_dwell_s'])} 秒，要求 {_num(required)} 秒"
     )
 

@@ -11,7 +11,8 @@ from pydantic import AfterValidator
 
 from api.audit import audit
 from api.auth import DeciderDep, ReviserDep, Viewer, ViewerDep
-from api.deps import NowDep, StoreDep
+from api.catalogue import LANGUAGES
+from api.deps import NowDep, StoreDep, get_settings
 from api.schemas import (
     DecisionPublic,
     DecisionRequest,
@@ -21,6 +22,7 @@ from api.schemas import (
     EventsPublic,
     RevisionRequest,
 )
+from api.summaries import summary
 from patrol.store import EventRecord, Store
 from patrol.types import AuditAction, DecisionReason, EventStatus, EventType
 
@@ -62,10 +64,12 @@ def first_evidence_url(request: Request, event_id: int) -> str:
 
 
 def event_public(request: Request, event: EventRecord) -> EventPublic:
+    zone = get_settings(request).zone
     return EventPublic.from_record(
         event,
         lambda event_id, n: evidence_url(request, event_id, n),
         lambda event_id: first_evidence_url(request, event_id),
+        {lang: summary(event, lang, zone) for lang in LANGUAGES},
     )
 
 

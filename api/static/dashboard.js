@@ -99,7 +99,7 @@
     if (event.ongoing) last.append(" ", element("span", "live", t["event.ongoing"]));
     tr.append(
       evidence,
-      cell("type", link, element("div", "summary", event.summary)),
+      cell("type", link, element("div", "summary", (event.summaries || {})[config.lang] || event.summary)),
       cell(null, element("div", null, config.schools[event.school_id] || event.school_id),
            element("div", "sub", config.cameras[event.camera_id] || event.camera_id)),
       cell("time", localTime(event.first_seen)),

@@ -4,6 +4,7 @@ simulator's scenes, the people in them boxed, zones and lines drawn by patrol.ev
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -17,6 +18,8 @@ from patrol.types import EventType
 from streams.simulator.scenarios import SCENARIOS, people_at, render
 from tests.conftest import REPO
 
+# The rules write local clock times of the config's zone (Asia/Shanghai) in their summaries.
+ZONE = ZoneInfo("Asia/Shanghai")
 MODEL = ("person-fall-v8", "5f6f620d0fa574ed80d8348bb8d46060148eb0ba24e3eea00d31a30cdadba41d")
 
 
@@ -57,7 +60,7 @@ def guard_absent(camera: PatrolCamera, seen_at: datetime) -> Finding:
         "first_short_at": first.isoformat(),
         "model": MODEL[0],
     }
-    summary = f"booth empty at {first:%H:%M} and again at {seen_at:%H:%M}; required 1 person, saw 0"
+    summary = f"booth empty at {first.astimezone(ZONE):%H:%M} and again at {seen_at.astimezone(ZONE):%H:%M}; required 1 person, saw 0"
     jpeg = _evidence(camera, EventType.GUARD_ABSENT, "booth_empty", 2.0, seen_at)
     return Finding(camera.id, EventType.GUARD_ABSENT, seen_at, summary, details, jpeg, *MODEL)
 
@@ -70,7 +73,7 @@ def walk_in(camera: PatrolCamera, seen_at: datetime) -> Finding:
         "entries": [{"track": 1, "at": seen_at.isoformat(), "desk_dwell_s": 0.5}],
         "model": MODEL[0],
     }
-    summary = f"1 person(s) entered at {seen_at:%H:%M:%S} without registering: stopped 0.5 s at the desk, required 3 s"
+    summary = f"1 person(s) entered at {seen_at.astimezone(ZONE):%H:%M:%S} without registering: stopped 0.5 s at the desk, required 3 s"
     jpeg = _evidence(camera, EventType.UNREGISTERED_ENTRY, "gate_walk_in", 6.0, seen_at)
     return Finding(camera.id, EventType.UNREGISTERED_ENTRY, seen_at, summary, details, jpeg, *MODEL)
 
@@ -86,8 +89,8 @@ def loitering(camera: PatrolCamera, seen_at: datetime) -> Finding:
         "model": MODEL[0],
     }
     summary = (
-        f"someone in the outside zone at {suspected:%H:%M} (stayed 11 s, threshold 8 s) "
-        f"and still there at {seen_at:%H:%M}"
+        f"someone in the outside zone at {suspected.astimezone(ZONE):%H:%M} (stayed 11 s, threshold 8 s) "
+        f"and still there at {seen_at.astimezone(ZONE):%H:%M}"
     )
     jpeg = _evidence(camera, EventType.LOITERING, "outside_loiter", 7.0, seen_at)
     return Finding(camera.id, EventType.LOITERING, seen_at, summary, details, jpeg, *MODEL)
