@@ -8,29 +8,56 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from api.deps import PatrolControl
+from api.deps import PatrolControl, SnapshotTaker
 from api.errors import install_error_handlers
-from api.routes import cameras, dashboard, events, health
+from api.pages import install_page_handlers
+from api.routes import audit, auth, cameras, dashboard, events, health, live
 from api.settings import ApiSettings
+from patrol.accounts import Accounts, Jurisdictions
+from patrol.clock import Clock, SystemClock
 from patrol.store import Store
 
 API_PREFIX = "/api/v1"
 _HERE = Path(__file__).parent
 
 
-def create_app(settings: ApiSettings, store: Store, patrol: PatrolControl | None = None) -> FastAPI:
-    """The HTTP API and dashboard over `store`; `patrol` is the patrol running in this process, if any."""
+def create_app(
+    settings: ApiSettings,
+    store: Store,
+    patrol: PatrolControl | None = None,
+    *,
+    accounts: Accounts,
+    jurisdictions: Jurisdictions,
+    snapshots: SnapshotTaker | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
+    """The HTTP API and dashboard over `store`.
+
+    `patrol` is the patrol running in this process, if any; `accounts` checks users, sessions and
+    tokens; `jurisdictions` say which schools each user sees; `snapshots` takes the officer's
+    "look now" pictures (None: this server cannot reach cameras); `clock` stamps decisions,
+    sessions and audit entries.
+    """
     app = FastAPI(title=settings.title)
     app.state.settings = settings
     app.state.store = store
     app.state.patrol = patrol
+    app.state.accounts = accounts
+    app.state.jurisdictions = jurisdictions
+    app.state.snapshots = snapshots
+    app.state.clock = clock or SystemClock()
     app.state.templates = Jinja2Templates(directory=_HERE / "templates")
 
+    # The live feed's /events/stream comes before /events/{event_id}.
+    app.include_router(live.router, prefix=API_PREFIX)
     app.include_router(events.router, prefix=API_PREFIX)
     app.include_router(cameras.router, prefix=API_PREFIX)
+    app.include_router(audit.router, prefix=API_PREFIX)
+    app.include_router(auth.router)
     app.include_router(health.router)
     app.include_router(dashboard.router)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
 
     install_error_handlers(app)
+    install_page_handlers(app)
     return app

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Protocol, cast
 
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 
 from api.settings import ApiSettings
+from patrol.accounts import Accounts, Jurisdictions
+from patrol.clock import Clock
 from patrol.store import Store
 
 
@@ -20,6 +22,18 @@ class PatrolControl(Protocol):
 
         Never future sample times: the plan stays secret, even from officers.
         """
+        ...
+
+
+class SnapshotTaker(Protocol):
+    """Takes a fresh picture of a camera now, within the camera's timeouts.
+
+    Raises streams.errors.StreamTimeout when the camera does not answer in time, another
+    StreamError when it refuses or sends nothing usable, LookupError for an unknown camera.
+    """
+
+    def snapshot(self, camera_id: str) -> bytes:
+        """The picture as a JPEG."""
         ...
 
 
@@ -35,17 +49,37 @@ def get_patrol(request: Request) -> PatrolControl | None:
     return cast(PatrolControl | None, request.app.state.patrol)
 
 
+def get_accounts(request: Request) -> Accounts:
+    return cast(Accounts, request.app.state.accounts)
+
+
+def get_jurisdictions(request: Request) -> Jurisdictions:
+    return cast(Jurisdictions, request.app.state.jurisdictions)
+
+
+def get_snapshots(request: Request) -> SnapshotTaker | None:
+    return cast(SnapshotTaker | None, request.app.state.snapshots)
+
+
 def get_templates(request: Request) -> Jinja2Templates:
     return cast(Jinja2Templates, request.app.state.templates)
 
 
-def utc_now() -> datetime:
-    """The time a decision is stamped with; tests may override it on the app."""
-    return datetime.now(UTC)
+def get_clock(request: Request) -> Clock:
+    return cast(Clock, request.app.state.clock)
+
+
+def utc_now(request: Request) -> datetime:
+    """The time decisions, sessions and audit entries are stamped with: the app's clock."""
+    return get_clock(request).now()
 
 
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
 PatrolDep = Annotated[PatrolControl | None, Depends(get_patrol)]
+AccountsDep = Annotated[Accounts, Depends(get_accounts)]
+JurisdictionsDep = Annotated[Jurisdictions, Depends(get_jurisdictions)]
+SnapshotsDep = Annotated[SnapshotTaker | None, Depends(get_snapshots)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
 NowDep = Annotated[datetime, Depends(utc_now)]

@@ -10,7 +10,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from patrol.store import AlreadyDecided, EventNotFound
+from patrol.store import AlreadyDecided, CameraNotFound, EventNotFound, NotDecided, RevisionConflict
 
 
 class AsciiJSONResponse(JSONResponse):
@@ -28,6 +28,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(EventNotFound, _event_not_found)
     app.add_exception_handler(AlreadyDecided, _already_decided)
+    app.add_exception_handler(CameraNotFound, _camera_not_found)
+    app.add_exception_handler(NotDecided, _not_decided)
+    app.add_exception_handler(RevisionConflict, _revision_conflict)
 
 
 async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
@@ -48,3 +51,19 @@ async def _already_decided(_request: Request, exc: Exception) -> JSONResponse:
         {"detail": f"event {event.id} is already {event.status.value}; a decision is final"},
         status_code=status.HTTP_409_CONFLICT,
     )
+
+
+async def _camera_not_found(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": f"camera {exc.args[0]} not found"}, status_code=status.HTTP_404_NOT_FOUND)
+
+
+async def _not_decided(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, NotDecided)
+    return JSONResponse(
+        {"detail": f"event {exc.event.id} is still new: decide it (confirm or dismiss) before revising"},
+        status_code=status.HTTP_409_CONFLICT,
+    )
+
+
+async def _revision_conflict(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_409_CONFLICT)

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.redaction import mask_passwords, mask_passwords_in
-from patrol.store import CameraRecord, EventRecord
-from patrol.types import CameraRole, EventStatus, EventType
+from patrol.accounts import Jurisdiction, Permission, UserRecord
+from patrol.accounts.records import ROLE_PERMISSIONS
+from patrol.store import AuditRecord, CameraHealthRecord, CameraRecord, DecisionRecord, EventRecord
+from patrol.types import (
+    AuditAction,
+    CameraRole,
+    DecisionReason,
+    EventStatus,
+    EventType,
+    LookOutcome,
+    Role,
+)
 
 # (event id, 1-based evidence number) -> URL path of that evidence file
 EvidenceUrl = Callable[[int, int], str]
@@ -32,6 +42,35 @@ class EvidencePublic(PublicModel):
     url: str
 
 
+class DecisionPublic(PublicModel):
+    id: int
+    decided_by: str
+    role: str
+    status: EventStatus
+    reason: DecisionReason | None
+    note: str
+    decided_at: datetime
+    revision_of: int | None = Field(description="The decision this one revised, if any")
+
+    @classmethod
+    def from_record(cls, decision: DecisionRecord) -> DecisionPublic:
+        return cls(
+            id=decision.id,
+            decided_by=decision.decided_by,
+            role=decision.role,
+            status=decision.status,
+            reason=decision.reason,
+            note=decision.note,
+            decided_at=decision.decided_at,
+            revision_of=decision.revision_of,
+        )
+
+
+class DecisionsPublic(PublicModel):
+    data: list[DecisionPublic]
+    count: int
+
+
 class EventPublic(PublicModel):
     id: int
     type: EventType
@@ -43,18 +82,27 @@ class EventPublic(PublicModel):
     ended_at: datetime | None = Field(description="When a later look no longer showed the condition")
     ongoing: bool
     looks: int = Field(description="Looks that showed the condition")
-    summary: str
+    summary: str = Field(description="What the rule saw, in the rule's words (English)")
+    summaries: dict[str, str] = Field(
+        default_factory=dict, description="The same in each language of the interface (zh-CN, en)"
+    )
     details: dict[str, Any] = Field(description="The rule, its thresholds and what it measured")
     model_name: str
     model_sha256: str
     decided_at: datetime | None
     decision_note: str
+    decision_reason: DecisionReason | None = Field(description="Reason code of the decision in force")
+    decided_by: str | None = Field(description="User name of whoever made the decision in force")
     evidence: list[EvidencePublic]
     evidence_url: str | None = Field(description="The first evidence picture, for thumbnails")
 
     @classmethod
     def from_record(
-        cls, event: EventRecord, evidence_url: EvidenceUrl, first_evidence_url: FirstEvidenceUrl
+        cls,
+        event: EventRecord,
+        evidence_url: EvidenceUrl,
+        first_evidence_url: FirstEvidenceUrl,
+        summaries: dict[str, str] | None = None,
     ) -> EventPublic:
         return cls(
             id=event.id,
@@ -68,11 +116,14 @@ class EventPublic(PublicModel):
             ongoing=event.ongoing,
             looks=event.looks,
             summary=mask_passwords(event.summary),
+            summaries={lang: mask_passwords(text) for lang, text in (summaries or {}).items()},
             details=mask_passwords_in(event.details),
             model_name=event.model_name,
             model_sha256=event.model_sha256,
             decided_at=event.decided_at,
             decision_note=event.decision_note,
+            decision_reason=event.decision.reason if event.decision else None,
+            decided_by=event.decision.decided_by if event.decision else None,
             evidence=[
                 EvidencePublic(sha256=item.sha256, created_at=item.created_at, url=evidence_url(event.id, n))
                 for n, item in enumerate(event.evidence, start=1)
@@ -114,7 +165,10 @@ class CamerasPublic(PublicModel):
 class DecisionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    note: str = Field("", max_length=2000, description="The officer's reason or remark")
+    reason: DecisionReason | None = Field(
+        None, description="Reason code; a dismissal needs one (a note alone counts as 'other')"
+    )
+    note: str = Field("", max_length=2000, description="The officer's remark")
 
     @field_validator("note")
     @classmethod
@@ -127,6 +181,113 @@ class DecisionRequest(BaseModel):
         except UnicodeEncodeError:
             raise ValueError("note must be valid Unicode text (no lone surrogates)") from None
         return note
+
+
+class RevisionRequest(DecisionRequest):
+    """A supervisor's revision of the decision in force."""
+
+    status: Literal[EventStatus.CONFIRMED, EventStatus.DISMISSED]
+    reason: DecisionReason = Field(description="Reason code of the revised decision")
+
+
+class UserPublic(PublicModel):
+    username: str
+    display_name: str
+    role: Role
+    jurisdiction_id: str
+    jurisdiction_name: str
+    permissions: list[Permission]
+
+    @classmethod
+    def from_record(cls, user: UserRecord, jurisdiction: Jurisdiction | None) -> UserPublic:
+        return cls(
+            username=user.username,
+            display_name=user.display_name,
+            role=user.role,
+            jurisdiction_id=user.jurisdiction_id,
+            jurisdiction_name=jurisdiction.name if jurisdiction else "",
+            permissions=sorted(ROLE_PERMISSIONS[user.role]),
+        )
+
+
+class MePublic(PublicModel):
+    user: UserPublic
+    school_ids: list[str] | None = Field(description="Schools this user sees; null: every school")
+    csrf_token: str | None = Field(
+        description="For a browser session: send it as X-CSRF-Token with every POST; null with a bearer token"
+    )
+
+
+class CameraHealthPublic(PublicModel):
+    id: str
+    name: str
+    role: CameraRole
+    state: Literal["ok", "unreachable", "unknown"]
+    problems: list[EventType] = Field(description="Camera conditions ongoing now")
+    last_look_at: datetime | None
+    last_outcome: LookOutcome | None
+
+    @classmethod
+    def from_health(cls, health: CameraHealthRecord) -> CameraHealthPublic:
+        state: Literal["ok", "unreachable", "unknown"] = (
+            "unreachable" if health.problems else "ok" if health.last_look_at else "unknown"
+        )
+        return cls(
+            id=health.camera.id,
+            name=health.camera.name,
+            role=health.camera.role,
+            state=state,
+            problems=list(health.problems),
+            last_look_at=health.last_look_at,
+            last_outcome=health.last_outcome,
+        )
+
+
+class SchoolHealthPublic(PublicModel):
+    id: str
+    name: str
+    cameras: list[CameraHealthPublic]
+    unreachable: int = Field(description="Cameras with an ongoing camera problem")
+
+
+class OverviewPublic(PublicModel):
+    open_by_type: dict[EventType, int] = Field(description="Events waiting for a decision, by type")
+    open_total: int
+    schools: list[SchoolHealthPublic]
+    unreachable_cameras: int
+
+
+class AuditEntryPublic(PublicModel):
+    id: int
+    at: datetime
+    username: str
+    role: str
+    jurisdiction_id: str | None
+    action: AuditAction
+    target: str
+    school_id: str | None
+    client: str
+    detail: dict[str, Any]
+
+    @classmethod
+    def from_record(cls, entry: AuditRecord) -> AuditEntryPublic:
+        return cls(
+            id=entry.id,
+            at=entry.at,
+            username=entry.username,
+            role=entry.role,
+            jurisdiction_id=entry.jurisdiction_id,
+            action=entry.action,
+            target=entry.target,
+            school_id=entry.school_id,
+            client=entry.client,
+            detail=mask_passwords_in(entry.detail),
+        )
+
+
+class AuditPublic(PublicModel):
+    data: list[AuditEntryPublic]
+    count: int = Field(description="Entries matching the filters, on all pages")
 
 
 class HealthPublic(PublicModel):

@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from patrol.config import ConfigError, PatrolConfig, load_config
 from patrol.logs import config_secrets, configure_logging
@@ -49,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     reset.add_argument("camera")
     reset.add_argument("--config", type=Path, default=Path("config.yaml"), help="default: ./config.yaml")
     reset.set_defaults(handler=_reset_reference)
+    _users_parser(commands)
 
     for name, handler, text in (
         ("run", _run, "patrol the configured cameras and serve the dashboard"),
@@ -62,6 +64,146 @@ def _parser() -> argparse.ArgumentParser:
         )
         command.set_defaults(handler=handler)
     return parser
+
+
+def _users_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from patrol.types import Role
+
+    users = commands.add_parser("users", help="user accounts: add, passwd, disable, token, list")
+    actions = users.add_subparsers(required=True, metavar="ACTION")
+
+    def action(name: str, handler: Any, text: str, *, username: bool = True) -> argparse.ArgumentParser:
+        parser = actions.add_parser(name, help=text)
+        if username:
+            parser.add_argument("username")
+        parser.add_argument("--config", type=Path, default=Path("config.yaml"), help="default: ./config.yaml")
+        parser.set_defaults(handler=handler)
+        return parser
+
+    add = action("add", _users_add, "add a user; the password is asked for (or read from stdin)")
+    add.add_argument("--role", required=True, choices=[role.value for role in Role])
+    add.add_argument("--jurisdiction", required=True, help="the county's id or a station's id")
+    add.add_argument("--name", default="", help="display name")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    passwd = action("passwd", _users_passwd, "set a new password; ends the user's sessions")
+    passwd.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    action("disable", _users_disable, "stop a user logging in; ends sessions and revokes tokens")
+    token = action("token", _users_token, "issue an API token (printed once)")
+    token.add_argument("--label", default="", help="what the token is for")
+    token.add_argument("--days", type=float, default=None, help="expire after this many days")
+    action("list", _users_list, "list users", username=False)
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise SystemExit("patrol users: the two passwords differ")
+    return first
+
+
+def _accounts(args: argparse.Namespace) -> tuple[PatrolConfig, Any, Any]:
+    from patrol.service import open_accounts, open_store
+
+    config = _load(args.config)
+    store = open_store(config)
+    return config, store, open_accounts(config, store)
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    from patrol.accounts import AccountError, Jurisdictions
+    from patrol.clock import SystemClock
+    from patrol.types import Role
+
+    config, store, accounts = _accounts(args)
+    try:
+        jurisdictions = Jurisdictions.from_config(config.jurisdictions)
+        if jurisdictions.get(args.jurisdiction) is None:
+            known = ", ".join(j.id for j in jurisdictions.all())
+            print(f"patrol users add: no jurisdiction {args.jurisdiction!r}; known: {known}", file=sys.stderr)
+            return 2
+        password = _read_password(args)
+        user = accounts.add_user(
+            args.username,
+            password,
+            Role(args.role),
+            args.jurisdiction,
+            SystemClock().now(),
+            display_name=args.name,
+        )
+    except AccountError as exc:
+        print(f"patrol users add: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(f"added {user.username} ({user.role.value}, {user.jurisdiction_id})")
+    return 0
+
+
+def _users_passwd(args: argparse.Namespace) -> int:
+    from patrol.accounts import AccountError
+    from patrol.clock import SystemClock
+
+    _, store, accounts = _accounts(args)
+    try:
+        accounts.set_password(args.username, _read_password(args), SystemClock().now())
+    except AccountError as exc:
+        print(f"patrol users passwd: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(f"password of {args.username} changed; their sessions ended")
+    return 0
+
+
+def _users_disable(args: argparse.Namespace) -> int:
+    from patrol.accounts import AccountError
+    from patrol.clock import SystemClock
+
+    _, store, accounts = _accounts(args)
+    try:
+        accounts.disable(args.username, SystemClock().now())
+    except AccountError as exc:
+        print(f"patrol users disable: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(f"{args.username} disabled; sessions ended, tokens revoked")
+    return 0
+
+
+def _users_token(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from patrol.accounts import AccountError
+    from patrol.clock import SystemClock
+
+    _, store, accounts = _accounts(args)
+    try:
+        lifetime = timedelta(days=args.days) if args.days else None
+        token = accounts.issue_token(args.username, SystemClock().now(), label=args.label, lifetime=lifetime)
+    except AccountError as exc:
+        print(f"patrol users token: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    # The only time the token exists outside the caller's hands: stored only as its hash.
+    print(token)
+    return 0
+
+
+def _users_list(args: argparse.Namespace) -> int:
+    _, store, accounts = _accounts(args)
+    try:
+        for user in accounts.list_users():
+            state = " (disabled)" if user.disabled else ""
+            print(f"{user.username:<20} {user.role.value:<14} {user.jurisdiction_id}{state}")
+    finally:
+        store.close()
+    return 0
 
 
 def _load(path: Path) -> PatrolConfig:
@@ -115,12 +257,12 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from patrol.service import open_store, serve_api
+    from patrol.service import open_accounts, open_store, serve_api
 
     config = _load(args.config)
     store = open_store(config)
     try:
-        serve_api(config, store, None)
+        serve_api(config, store, open_accounts(config, store), None)
     finally:
         store.close()
     return 0

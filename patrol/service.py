@@ -6,18 +6,23 @@ import contextlib
 import logging
 import os
 import secrets
+import sys
 from contextlib import ExitStack
+from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 import uvicorn
 
+from patrol.accounts import Accounts, Jurisdictions
 from patrol.cameras import build_sites
 from patrol.clock import SystemClock
 from patrol.config import PatrolConfig
 from patrol.look import Looker
 from patrol.runtime import Patrol
+from patrol.snapshots import CameraSnapshots
 from patrol.store import Store, sqlite_url
+from patrol.types import Role
 
 if TYPE_CHECKING:
     from streams.simulator import SimulatorServer
@@ -33,6 +38,41 @@ def open_store(config: PatrolConfig) -> Store:
     store = Store(url, config.data_dir / "evidence")
     store.create_schema()
     return store
+
+
+def open_accounts(config: PatrolConfig, store: Store) -> Accounts:
+    accounts = Accounts(store, session_lifetime=timedelta(hours=config.api.session_hours))
+    accounts.create_schema()
+    return accounts
+
+
+# The demo's users: one per role, all of the county bureau so every school is visible.
+DEMO_USERS = (
+    ("dispatcher", Role.DISPATCHER, "指挥室 Dispatch room"),
+    ("officer", Role.OFFICER, "值班民警 Duty officer"),
+    ("supervisor", Role.SUPERVISOR, "主管 Supervisor"),
+    ("admin", Role.ADMINISTRATOR, "管理员 Administrator"),
+)
+
+
+def ensure_demo_users(config: PatrolConfig, accounts: Accounts, out: TextIO | None = None) -> None:
+    """Create the demo's users where absent and show their passwords once, on the terminal only.
+
+    Printed to stdout directly, never logged: log files must not hold passwords.
+    """
+    out = out or sys.stdout
+    county = config.jurisdictions.county.id
+    now = SystemClock().now()
+    lines = []
+    for username, role, name in DEMO_USERS:
+        if accounts.get_user(username) is not None:
+            lines.append(f"  {username:<11} {role.value:<14} (exists; password unchanged)")
+            continue
+        password = secrets.token_urlsafe(12)
+        accounts.add_user(username, password, role, county, now, display_name=name)
+        lines.append(f"  {username:<11} {role.value:<14} {password}")
+    print("Demo users (passwords are shown this once and are not logged):", file=out)
+    print("\n".join(lines), file=out, flush=True)
 
 
 def build_patrol(config: PatrolConfig, store: Store) -> Patrol:
@@ -58,13 +98,25 @@ def build_patrol(config: PatrolConfig, store: Store) -> Patrol:
     )
 
 
-def serve_api(config: PatrolConfig, store: Store, patrol: Patrol | None) -> None:
+def serve_api(config: PatrolConfig, store: Store, accounts: Accounts, patrol: Patrol | None) -> None:
     """Blocks until Ctrl-C or SIGTERM; uvicorn handles both signals and shuts down gracefully."""
     from api.app import create_app
     from api.settings import ApiSettings
 
-    app = create_app(ApiSettings(timezone=config.timezone), store, patrol)
-    server = uvicorn.Server(uvicorn.Config(app, host=config.api.host, port=config.api.port, log_config=None))
+    app = create_app(
+        ApiSettings(timezone=config.timezone, secure_cookies=config.api.secure_cookies),
+        store,
+        patrol,
+        accounts=accounts,
+        jurisdictions=Jurisdictions.from_config(config.jurisdictions),
+        snapshots=CameraSnapshots.from_config(config),
+    )
+    # Open live feeds (dashboards) would otherwise hold a Ctrl-C up for as long as they stay.
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host=config.api.host, port=config.api.port, log_config=None, timeout_graceful_shutdown=3
+        )
+    )
     log.info("dashboard on http://%s:%d/", config.api.host, config.api.port)
     # uvicorn re-raises the Ctrl-C it already handled; by then the shutdown was clean.
     with contextlib.suppress(KeyboardInterrupt):
@@ -75,13 +127,15 @@ def run(config: PatrolConfig, *, with_simulator: bool) -> None:
     store = open_store(config)
     with ExitStack() as running:
         running.callback(store.close)
+        accounts = open_accounts(config, store)
         if with_simulator:
+            ensure_demo_users(config, accounts)
             simulator = start_simulator(config)
             running.callback(simulator.stop)
         patrol = build_patrol(config, store)
         patrol.start()
         running.callback(patrol.stop)
-        serve_api(config, store, patrol)
+        serve_api(config, store, accounts, patrol)
 
 
 def start_simulator(config: PatrolConfig) -> SimulatorServer:

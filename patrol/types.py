@@ -57,3 +57,34 @@ class LookOutcome(StrEnum):
     UNREACHABLE = "unreachable"
     AUTH_REFUSED = "auth_refused"
     FAILED = "failed"
+
+
+class DecisionReason(StrEnum):
+    """Why an officer confirmed or dismissed an event: a fixed list the county reports on."""
+
+    FALSE_DETECTION = "false_detection"
+    AUTHORISED_PERSON = "authorised_person"
+    GUARD_PRESENT_OFF_ZONE = "guard_present_off_zone"
+    CAMERA_PROBLEM = "camera_problem"
+    OTHER = "other"
+
+
+class Role(StrEnum):
+    """What a user may do; each role may do everything the one before it may, and more."""
+
+    DISPATCHER = "dispatcher"
+    OFFICER = "officer"
+    SUPERVISOR = "supervisor"
+    ADMINISTRATOR = "administrator"
+
+
+class AuditAction(StrEnum):
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGOUT = "logout"
+    DECISION = "decision"
+    DECISION_REVISED = "decision_revised"
+    EVIDENCE_VIEW = "evidence_view"
+    SNAPSHOT = "snapshot"
+    ON_DEMAND_PATROL = "on_demand_patrol"
+    EXPORT = "export"

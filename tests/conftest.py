@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import patrol.accounts.tables  # noqa: F401  (its tables join Base.metadata, emptied after each test)
 from detectors.manifest import ModelError, verified_weights
 from patrol.store import Store, sqlite_url
 from patrol.store.tables import Base

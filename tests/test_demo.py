@@ -1,8 +1,8 @@
 """End to end: `patrol demo` as a user runs it, over the real RTSP simulator and the real detector.
 
 Within five minutes the three situations are flagged on the cameras whose scenes show them,
-nothing is flagged on the normal school, no response or log line carries the camera password,
-and Ctrl-C stops everything cleanly.
+nothing is flagged on the normal school, no response or log line carries the camera password
+or the demo users' passwords (shown once on stdout), and Ctrl-C stops everything cleanly.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ DEADLINE_S = 300
 @pytest.fixture(scope="module")
 def demo(
     tmp_path_factory: pytest.TempPathFactory, detector
-) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]]:  # type: ignore[no-untyped-def]
+) -> Iterator[tuple[str, Path, subprocess.Popen[bytes], dict[str, str]]]:  # type: ignore[no-untyped-def]
     work = tmp_path_factory.mktemp("demo")
     rtsp_port, api_port = free_port(), free_port()
     config = (REPO / "config.yaml").read_text(encoding="utf-8")
@@ -48,37 +48,62 @@ def demo(
         "data_dir: data", f"data_dir: {work / 'data'}"
     )
     (work / "config.yaml").write_text(config, encoding="utf-8")
-    log_path = work / "demo.log"
-    with open(log_path, "wb") as log:
+    # The log is stderr; the terminal's stdout is where the demo shows its users' passwords.
+    log_path, out_path = work / "demo.log", work / "demo.out"
+    with open(log_path, "wb") as log, open(out_path, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "patrol.cli", "demo", "--config", str(work / "config.yaml")],
             cwd=REPO,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            stdout=out,
+            stderr=log,
             env={**os.environ, "PATROL_CAMERA_PASSWORD": PASSWORD},
         )
     try:
-        yield f"http://127.0.0.1:{api_port}", log_path, process
+        users: dict[str, str] = {}
+        deadline = time.monotonic() + 120
+        while len(users) < 4 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.5)
+            lines = out_path.read_text(encoding="utf-8").splitlines()
+            users = {line.split()[0]: line.split()[2] for line in lines[1:] if len(line.split()) == 3}
+        assert len(users) == 4, (
+            out_path.read_text(encoding="utf-8") + log_path.read_text(encoding="utf-8")[-3000:]
+        )
+        yield f"http://127.0.0.1:{api_port}", log_path, process, users
     finally:
         if process.poll() is None:
             process.kill()
             process.wait(10)
 
 
-def _events(base: str) -> list[dict]:  # type: ignore[type-arg]
-    response = httpx.get(f"{base}/api/v1/events", params={"limit": 200}, timeout=10)
+def _session(base: str, username: str, password: str) -> httpx.Client:
+    """A browser-like session, logged in through the login form."""
+    client = httpx.Client(base_url=base, timeout=10)
+    form = client.get("/login").text
+    match = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert match, form[:500]
+    response = client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": match.group(1)}
+    )
+    assert response.status_code == 303, response.text[:500]
+    return client
+
+
+def _events(client: httpx.Client) -> list[dict]:  # type: ignore[type-arg]
+    response = client.get("/api/v1/events", params={"limit": 200})
     response.raise_for_status()
     return list(response.json()["data"])
 
 
 def test_demo_flags_each_situation_on_its_camera_and_nothing_on_the_normal_school(demo) -> None:  # type: ignore[no-untyped-def]
-    base, log_path, process = demo
+    base, log_path, process, users = demo
+    client = _session(base, "dispatcher", users["dispatcher"])
+    assert httpx.get(f"{base}/api/v1/events", timeout=10).status_code == 401
     started = time.monotonic()
     found: dict[str, set[str]] = {}
     while time.monotonic() - started < DEADLINE_S:
         assert process.poll() is None, log_path.read_text()[-3000:]
         try:
-            events = _events(base)
+            events = _events(client)
         except httpx.HTTPError:
             events = []
         found = {}
@@ -95,32 +120,38 @@ def test_demo_flags_each_situation_on_its_camera_and_nothing_on_the_normal_schoo
 
 
 def test_evidence_is_served_with_its_recorded_hash(demo) -> None:  # type: ignore[no-untyped-def]
-    base, _, _ = demo
-    for event in _events(base):
-        detail = httpx.get(f"{base}/api/v1/events/{event['id']}", timeout=10).json()
+    base, _, _, users = demo
+    client = _session(base, "officer", users["officer"])
+    for event in _events(client):
+        detail = client.get(f"/api/v1/events/{event['id']}").json()
         if not detail["evidence"]:
             continue
-        picture = httpx.get(f"{base}/api/v1/events/{event['id']}/evidence.jpg", timeout=10)
+        picture = client.get(f"/api/v1/events/{event['id']}/evidence.jpg")
         assert picture.status_code == 200
         assert picture.content[:2] == b"\xff\xd8"
         assert hashlib.sha256(picture.content).hexdigest() == detail["evidence"][0]["sha256"]
 
 
 def test_no_response_carries_the_camera_password(demo) -> None:  # type: ignore[no-untyped-def]
-    base, _, _ = demo
+    base, _, _, users = demo
+    client = _session(base, "admin", users["admin"])
     paths = ["/", "/healthz", "/api/v1/cameras", "/api/v1/events", "/openapi.json", "/api/v1/events/999999"]
-    paths += [f"/api/v1/events/{event['id']}" for event in _events(base)]
+    paths += ["/api/v1/audit", "/audit", "/api/v1/overview", "/api/v1/me"]
+    paths += [f"/api/v1/events/{event['id']}" for event in _events(client)]
+    paths += [f"/events/{event['id']}" for event in _events(client)]
     for path in paths:
-        body = httpx.get(f"{base}{path}", timeout=10).text
+        body = client.get(path).text
         assert PASSWORD not in body, path
+        assert not any(password in body for password in users.values()), path
 
 
 def test_ctrl_c_stops_the_demo_cleanly_and_the_log_keeps_the_password_out(demo) -> None:  # type: ignore[no-untyped-def]
-    base, log_path, process = demo
+    base, log_path, process, users = demo
     process.send_signal(signal.SIGINT)
     assert process.wait(60) == 0
     log = log_path.read_text(encoding="utf-8", errors="replace")
     assert PASSWORD not in log
+    assert not any(password in log for password in users.values())
     assert "Traceback" not in log, log[-3000:]
     assert re.search(r"patrol stopped after \d+ looks", log)
     with pytest.raises(httpx.ConnectError):

@@ -1,73 +1,292 @@
-"""The dispatch-room wall screen: flagged events, newest first, refreshing by itself."""
+"""The pages: the dispatch-room wall screen, one event for the officer's decision, the audit log."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
-from api.deps import SettingsDep, StoreDep, TemplatesDep
-from api.labels import EVENT_STATUSES, EVENT_TYPES
-from api.redaction import mask_passwords
-from api.routes.events import first_evidence_url
+from api.auth import AuditPageDep, PageViewerDep
+from api.catalogue import LANGUAGES, catalogue, enum_labels, label
+from api.deps import NowDep, SettingsDep, StoreDep
+from api.pages import not_found_page, page_language, render
+from api.redaction import mask_passwords, mask_passwords_in
+from api.routes.audit import read_audit
+from api.routes.events import ID_PATTERN, MAX_ID, evidence_url, first_evidence_url
+from api.routes.live import overview
+from api.summaries import summary
+from patrol.accounts import Permission
+from patrol.store import EventNotFound, EventRecord, Store
+from patrol.types import AuditAction, DecisionReason, EventStatus, EventType
 
-router = APIRouter(tags=["dashboard"])
+router = APIRouter(tags=["dashboard"], include_in_schema=False)
 
 EVENTS_SHOWN = 50
+HOUR_OPTIONS = (1, 8, 24, 168)
+# Detail keys shown as the rule's thresholds and measurements, in this order.
+DETAIL_KEYS = (
+    "rule",
+    "zone",
+    "min_persons",
+    "persons_in_zone",
+    "confirm_after_s",
+    "first_short_at",
+    "min_dwell_s",
+    "longest_stay_s",
+    "suspected_at",
+    "line",
+    "desk_zone",
+    "min_desk_dwell_s",
+    "outcome",
+    "reason",
+    "waited_s",
+    "model",
+)
 
 
-@router.get("/", response_model=None, response_class=HTMLResponse, include_in_schema=False)
-def dashboard(
-    request: Request, settings: SettingsDep, store: StoreDep, templates: TemplatesDep
-) -> HTMLResponse:
-    zone = settings.zone
+def _local(moment: datetime | None, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+def _names(store: Store) -> tuple[dict[str, str], dict[str, str]]:
     schools = {school.id: school.name for school in store.list_schools()}
-    cameras = {camera.id: camera for camera in store.list_cameras()}
-    events, count = store.list_events(limit=EVENTS_SHOWN)
+    cameras = {camera.id: camera.name for camera in store.list_cameras()}
+    return schools, cameras
 
-    def local(moment: datetime) -> str:
-        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
-    rows: list[dict[str, Any]] = []
-    for event in events:
-        camera = cameras.get(event.camera_id)
-        rows.append(
-            {
-                "id": event.id,
-                "status": event.status.value,
-                "status_label": EVENT_STATUSES[event.status],
-                "type_label": EVENT_TYPES[event.type],
-                "camera": camera.name if camera else event.camera_id,
-                "school": schools.get(event.school_id, event.school_id),
-                "first_seen": local(event.first_seen),
-                "last_seen": local(event.last_seen),
-                "ongoing": event.ongoing,
-                "looks": event.looks,
-                "summary": mask_passwords(event.summary),
-                "thumbnail": first_evidence_url(request, event.id) if event.evidence else None,
-            }
-        )
+def _row(
+    request: Request,
+    event: EventRecord,
+    lang: str,
+    zone: ZoneInfo,
+    schools: dict[str, str],
+    cameras: dict[str, str],
+) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "type": event.type.value,
+        "status": event.status.value,
+        "status_label": label(lang, "status", event.status),
+        "type_label": label(lang, "type", event.type),
+        "camera": cameras.get(event.camera_id, event.camera_id),
+        "school": schools.get(event.school_id, event.school_id),
+        "first_seen": _local(event.first_seen, zone),
+        "last_seen": _local(event.last_seen, zone),
+        "ongoing": event.ongoing,
+        "looks": event.looks,
+        "summary": mask_passwords(summary(event, lang, zone)),
+        "thumbnail": first_evidence_url(request, event.id) if event.evidence else None,
+        "url": request.url_for("event_page", event_id=event.id).path,
+    }
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(
+    request: Request,
+    settings: SettingsDep,
+    store: StoreDep,
+    viewer: PageViewerDep,
+    now: NowDep,
+    school: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+    event_type: Annotated[EventType | None, Query(alias="type")] = None,
+    event_status: Annotated[EventStatus | None, Query(alias="status")] = None,
+    hours: Annotated[int | None, Query(ge=1, le=24 * 366)] = None,
+) -> HTMLResponse:
+    lang = page_language(request)
+    t = catalogue(lang)
+    zone = settings.zone
+    schools, cameras = _names(store)
+    events, count = store.list_events(
+        school_id=school,
+        event_type=event_type,
+        status=event_status,
+        since=now - timedelta(hours=hours) if hours else None,
+        limit=EVENTS_SHOWN,
+        school_ids=viewer.school_ids,
+    )
     config = {
         "eventsUrl": request.url_for("list_events").path,
-        "camerasUrl": request.url_for("list_cameras").path,
+        "streamUrl": request.url_for("event_stream").path,
+        "overviewUrl": request.url_for("get_overview").path,
+        "eventPageUrl": "/events/",
         "limit": EVENTS_SHOWN,
         "refreshMs": round(settings.dashboard_refresh_s * 1000),
         "timezone": settings.timezone,
-        "types": {key.value: label for key, label in EVENT_TYPES.items()},
-        "statuses": {key.value: label for key, label in EVENT_STATUSES.items()},
+        "lang": lang,
+        "labels": catalogue(lang),
+        "schools": {school_id: name for school_id, name in schools.items() if viewer.sees(school_id)},
+        "cameras": cameras,
     }
-    return templates.TemplateResponse(
+    return render(
         request,
         "dashboard.html",
         {
-            "title": settings.title,
-            "timezone": settings.timezone,
-            "rows": rows,
+            "rows": [_row(request, event, lang, zone, schools, cameras) for event in events],
             "count": count,
+            "overview": overview(store, viewer),
+            "filters": {
+                "school": school or "",
+                "type": event_type.value if event_type else "",
+                "status": event_status.value if event_status else "",
+                "hours": str(hours or ""),
+            },
+            "hour_options": [(n, t["dash.last_hours"].format(n=n)) for n in HOUR_OPTIONS],
+            "school_options": config["schools"],
+            "type_options": enum_labels(lang, "type"),
+            "status_options": enum_labels(lang, "status"),
             "config": config,
-            "css": request.url_for("static", path="dashboard.css").path,
             "js": request.url_for("static", path="dashboard.js").path,
         },
+        viewer=viewer,
+    )
+
+
+def _details(event: EventRecord, lang: str, t: dict[str, str]) -> list[tuple[str, str]]:
+    details = mask_passwords_in(event.details)
+    rows = []
+    for key in DETAIL_KEYS:
+        if key in details and not isinstance(details[key], dict | list):
+            value = details[key]
+            if key == "outcome":
+                value = label(lang, "outcome", value)
+            rows.append((t.get(f"detail.{key}", key), str(value)))
+    if isinstance(details.get("entries"), list):
+        entries = details["entries"]
+        text = "; ".join(
+            f"#{e.get('track')} {e.get('desk_dwell_s')} s" for e in entries if isinstance(e, dict)
+        )
+        rows.append((t["detail.entries"], f"{len(entries)} ({text})" if text else str(len(entries))))
+    return rows
+
+
+@router.get("/events/{event_id}", response_class=HTMLResponse)
+def event_page(
+    request: Request,
+    settings: SettingsDep,
+    store: StoreDep,
+    viewer: PageViewerDep,
+    event_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+) -> HTMLResponse:
+    lang = page_language(request)
+    t = catalogue(lang)
+    zone = settings.zone
+    try:
+        event = store.get_event(event_id, school_ids=viewer.school_ids)
+    except EventNotFound:
+        return not_found_page(request, viewer)
+    schools, cameras = _names(store)
+    other = next(code for code in LANGUAGES if code != lang)
+    decisions = store.decisions(event_id, school_ids=viewer.school_ids)
+    config = {
+        "eventId": event.id,
+        "status": event.status.value,
+        "confirmUrl": request.url_for("confirm_event", event_id=event.id).path,
+        "dismissUrl": request.url_for("dismiss_event", event_id=event.id).path,
+        "reviseUrl": request.url_for("revise_decision", event_id=event.id).path,
+        "snapshotUrl": request.url_for("camera_snapshot", camera_id=event.camera_id).path,
+        "dashboardUrl": "/",
+        "csrfToken": viewer.principal.csrf_token,
+        "timezone": settings.timezone,
+        "lang": lang,
+        "labels": catalogue(lang),
+    }
+    return render(
+        request,
+        "event.html",
+        {
+            "event": event,
+            "row": _row(request, event, lang, zone, schools, cameras),
+            "summary_other": mask_passwords(summary(event, other, zone)),
+            "evidence": [
+                {
+                    "url": evidence_url(request, event.id, n),
+                    "sha256": item.sha256,
+                    "at": _local(item.created_at, zone),
+                }
+                for n, item in enumerate(event.evidence, start=1)
+            ],
+            "details": _details(event, lang, t),
+            "ended_at": _local(event.ended_at, zone),
+            "decisions": [
+                {
+                    "id": d.id,
+                    "by": d.decided_by,
+                    "role": label(lang, "role", d.role) if d.role else "",
+                    "status": label(lang, "status", d.status),
+                    "reason": label(lang, "reason", d.reason) if d.reason else "",
+                    "note": d.note,
+                    "at": _local(d.decided_at, zone),
+                    "revision_of": d.revision_of,
+                }
+                for d in decisions
+            ],
+            "reasons": enum_labels(lang, "reason"),
+            "may_decide": viewer.may(Permission.DECIDE) and event.status is EventStatus.NEW,
+            "may_revise": viewer.may(Permission.REVISE) and event.status is not EventStatus.NEW,
+            "may_snapshot": viewer.may(Permission.SNAPSHOT),
+            "config": config,
+            "js": request.url_for("static", path="event.js").path,
+            "default_reason": DecisionReason.OTHER.value,
+        },
+        viewer=viewer,
+    )
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request,
+    settings: SettingsDep,
+    store: StoreDep,
+    viewer: AuditPageDep,
+    user: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9._@-]{1,64}$")] = None,
+    action: AuditAction | None = None,
+    since: Annotated[str | None, Query(max_length=40)] = None,
+    until: Annotated[str | None, Query(max_length=40)] = None,
+) -> HTMLResponse:
+    lang = page_language(request)
+    zone = settings.zone
+
+    def moment(text: str | None) -> datetime | None:
+        # The page's inputs are local date-times of the configured zone.
+        if not text:
+            return None
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+
+    page = read_audit(
+        store, viewer, user=user, action=action, since=moment(since), until=moment(until), limit=200
+    )
+    return render(
+        request,
+        "audit.html",
+        {
+            "entries": [
+                {
+                    "at": _local(entry.at, zone),
+                    "user": entry.username,
+                    "role": label(lang, "role", entry.role) if entry.role else "",
+                    "action": label(lang, "action", entry.action),
+                    "action_code": entry.action.value,
+                    "target": entry.target,
+                    "client": entry.client,
+                    "detail": ", ".join(f"{k}={v}" for k, v in entry.detail.items() if v not in (None, "")),
+                }
+                for entry in page.data
+            ],
+            "count": page.count,
+            "filters": {
+                "user": user or "",
+                "action": action.value if action else "",
+                "since": since or "",
+                "until": until or "",
+            },
+            "action_options": enum_labels(lang, "action"),
+        },
+        viewer=viewer,
     )

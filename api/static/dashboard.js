@@ -1,14 +1,21 @@
-// Refreshes the event table from the events API. Vanilla JS, no build step: the dispatch room is offline.
+// The wall screen: a live feed (server-sent events) of new and changed events, counts and camera
+// health. Vanilla JS, no build step and nothing fetched from elsewhere: the dispatch room is offline.
 "use strict";
 
 (function () {
-  const config = JSON.parse(document.getElementById("dashboard-config").textContent);
+  const config = JSON.parse(document.getElementById("page-config").textContent);
+  const t = config.labels;
   const body = document.getElementById("events");
   const countCell = document.getElementById("count");
   const state = document.getElementById("state");
-  const CAMERAS_EVERY = 20; // refreshes between re-reading camera names
-  let cameras = new Map();
-  let refreshes = 0;
+  const banner = document.getElementById("banner");
+  const filters = document.getElementById("filters");
+  const soundButton = document.getElementById("sound");
+  let known = new Set([...body.querySelectorAll("tr[data-event-id]")].map((tr) => Number(tr.dataset.eventId)));
+  let soundOn = window.localStorage.getItem("patrol.sound") === "on";
+  let audio = null;
+  let fallbackTimer = null;
+  let bannerTimer = null;
 
   const timeFormat = new Intl.DateTimeFormat("zh-CN", {
     timeZone: config.timezone,
@@ -29,89 +36,269 @@
     return node;
   }
 
-  function cell(...children) {
-    const td = element("td");
+  function cell(className, ...children) {
+    const td = element("td", className);
     for (const child of children) td.append(child);
     return td;
+  }
+
+  // Filters --------------------------------------------------------------------------------
+
+  function currentFilters() {
+    const data = new FormData(filters);
+    return {
+      school: data.get("school") || "",
+      type: data.get("type") || "",
+      status: data.get("status") || "",
+      hours: data.get("hours") || "",
+    };
+  }
+
+  function matches(event) {
+    const f = currentFilters();
+    if (f.school && event.school_id !== f.school) return false;
+    if (f.type && event.type !== f.type) return false;
+    if (f.status && event.status !== f.status) return false;
+    if (f.hours && new Date(event.last_seen) < new Date(Date.now() - Number(f.hours) * 3600e3)) return false;
+    return true;
+  }
+
+  function listUrl() {
+    const f = currentFilters();
+    const params = new URLSearchParams({ limit: String(config.limit) });
+    if (f.school) params.set("school", f.school);
+    if (f.type) params.set("type", f.type);
+    if (f.status) params.set("status", f.status);
+    if (f.hours) params.set("since", new Date(Date.now() - Number(f.hours) * 3600e3).toISOString());
+    return `${config.eventsUrl}?${params}`;
+  }
+
+  // Rows -----------------------------------------------------------------------------------
+
+  function label(group, value) {
+    return t[`${group}.${value}`] || value;
   }
 
   function row(event) {
     const tr = element("tr", `status-${event.status}${event.ongoing ? " ongoing" : ""}`);
     tr.dataset.eventId = event.id;
-    const camera = cameras.get(event.camera_id);
-
-    const evidence = cell();
-    evidence.className = "evidence";
+    tr.dataset.href = config.eventPageUrl + event.id;
+    const evidence = cell("evidence");
     if (event.evidence_url) {
       const img = element("img");
       img.src = event.evidence_url;
-      img.alt = `事件 ${event.id} 证据 (evidence)`;
+      img.alt = `${t["col.evidence"]} ${event.id}`;
       img.loading = "lazy";
       evidence.append(img);
     } else {
-      evidence.append(element("span", "none", "无图像 (No image)"));
+      evidence.append(element("span", "none", t["event.no_image"]));
     }
-
-    const type = cell(element("div", null, config.types[event.type] || event.type),
-                      element("div", "summary", event.summary));
-    type.className = "type";
-    const first = cell(localTime(event.first_seen));
-    first.className = "time";
-    const last = cell(localTime(event.last_seen));
-    last.className = "time";
-    if (event.ongoing) last.append(" ", element("span", "live", "持续中 (Ongoing)"));
-    const looks = cell(String(event.looks));
-    looks.className = "looks";
-
+    const link = element("a", null, label("type", event.type));
+    link.href = tr.dataset.href;
+    const last = cell("time", localTime(event.last_seen));
+    if (event.ongoing) last.append(" ", element("span", "live", t["event.ongoing"]));
     tr.append(
       evidence,
-      type,
-      cell(camera ? camera.name : event.camera_id),
-      cell(camera ? camera.school_name : event.school_id),
-      first,
+      cell("type", link, element("div", "summary", (event.summaries || {})[config.lang] || event.summary)),
+      cell(null, element("div", null, config.schools[event.school_id] || event.school_id),
+           element("div", "sub", config.cameras[event.camera_id] || event.camera_id)),
+      cell("time", localTime(event.first_seen)),
       last,
-      cell(element("span", "badge", config.statuses[event.status] || event.status)),
-      looks,
+      cell(null, element("span", "badge", label("status", event.status))),
+      cell("looks", String(event.looks)),
     );
     return tr;
   }
 
+  function emptyRow() {
+    const tr = element("tr", "empty");
+    const td = element("td", null, t["event.none"]);
+    td.colSpan = 7;
+    tr.append(td);
+    return tr;
+  }
+
+  function showRows(events) {
+    const selected = body.querySelector("tr.selected");
+    const selectedId = selected ? selected.dataset.eventId : null;
+    const rows = events.map(row);
+    body.replaceChildren(...(rows.length ? rows : [emptyRow()]));
+    if (selectedId) select(body.querySelector(`tr[data-event-id="${selectedId}"]`));
+    for (const event of events) known.add(event.id);
+  }
+
+  function upsert(event) {
+    const existing = body.querySelector(`tr[data-event-id="${event.id}"]`);
+    const fresh = !known.has(event.id);
+    known.add(event.id);
+    if (!matches(event)) {
+      if (existing) existing.remove();
+      return;
+    }
+    const tr = row(event);
+    if (existing) {
+      if (existing.classList.contains("selected")) tr.classList.add("selected");
+      existing.replaceWith(tr);
+    } else {
+      body.querySelector("tr.empty")?.remove();
+      body.prepend(tr);
+      countCell.textContent = String(Number(countCell.textContent) + 1);
+    }
+    if (fresh) arrived(tr, event);
+  }
+
+  // The cue: the row flashes, a banner names the event, and a tone sounds if switched on.
+  function arrived(tr, event) {
+    tr.classList.add("arrived");
+    const school = config.schools[event.school_id] || event.school_id;
+    banner.textContent = `${t["dash.new_event"]}: ${label("type", event.type)} · ${school} · ${config.cameras[event.camera_id] || event.camera_id}`;
+    banner.hidden = false;
+    window.clearTimeout(bannerTimer);
+    bannerTimer = window.setTimeout(() => { banner.hidden = true; }, 15000);
+    if (soundOn) beep();
+  }
+
+  function beep() {
+    try {
+      audio = audio || new AudioContext();
+      for (const [offset, frequency] of [[0, 880], [0.25, 660]]) {
+        const oscillator = audio.createOscillator();
+        const gain = audio.createGain();
+        oscillator.frequency.value = frequency;
+        gain.gain.setValueAtTime(0.25, audio.currentTime + offset);
+        gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + offset + 0.22);
+        oscillator.connect(gain).connect(audio.destination);
+        oscillator.start(audio.currentTime + offset);
+        oscillator.stop(audio.currentTime + offset + 0.23);
+      }
+    } catch (error) {
+      console.error(error);
+    }
+  }
+
+  function showSound() {
+    soundButton.textContent = soundOn ? t["dash.sound_on"] : t["dash.sound_off"];
+    soundButton.setAttribute("aria-pressed", String(soundOn));
+  }
+
+  function toggleSound() {
+    soundOn = !soundOn;
+    window.localStorage.setItem("patrol.sound", soundOn ? "on" : "off");
+    showSound();
+    if (soundOn) beep(); // a click is the gesture browsers want before they play sound
+  }
+
+  // Overview -------------------------------------------------------------------------------
+
+  function showOverview(overview) {
+    document.getElementById("open-total").textContent = String(overview.open_total);
+    for (const tile of document.querySelectorAll(".tile[data-type]")) {
+      const n = overview.open_by_type[tile.dataset.type] || 0;
+      tile.querySelector(".n").textContent = String(n);
+      tile.classList.toggle("hot", n > 0);
+    }
+    const health = document.getElementById("health");
+    health.replaceChildren(...overview.schools.map((school) => {
+      const box = element("div", `school${school.unreachable ? " down" : ""}`);
+      box.dataset.school = school.id;
+      const cams = element("div", "cams");
+      for (const camera of school.cameras) {
+        const chip = element("span", `cam state-${camera.state}`, `${camera.name} · ${t[`health.${camera.state}`]}`);
+        chip.dataset.camera = camera.id;
+        cams.append(chip);
+      }
+      box.append(element("div", "school-name", school.name), cams);
+      return box;
+    }));
+  }
+
+  // Loading and the live feed ---------------------------------------------------------------
+
   async function getJson(url) {
     const response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
+    if (response.status === 401) window.location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
     if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
     return response.json();
   }
 
-  async function loadCameras() {
-    const page = await getJson(config.camerasUrl);
-    cameras = new Map(page.data.map((camera) => [camera.id, camera]));
-  }
-
-  async function refresh() {
+  async function reload() {
     try {
-      if (refreshes % CAMERAS_EVERY === 0) await loadCameras();
-      refreshes += 1;
-      const page = await getJson(`${config.eventsUrl}?limit=${config.limit}`);
-      const rows = page.data.map(row);
-      if (rows.length === 0) {
-        const empty = element("tr", "empty");
-        const td = element("td", null, "暂无事件 (No events)");
-        td.colSpan = 8;
-        empty.append(td);
-        rows.push(empty);
-      }
-      body.replaceChildren(...rows);
+      const page = await getJson(listUrl());
+      showRows(page.data);
       countCell.textContent = String(page.count);
-      state.textContent = `已更新 (Updated) ${localTime(new Date().toISOString())}`;
-      state.classList.remove("lost");
     } catch (error) {
-      state.textContent = "连接中断 (Connection lost)";
-      state.classList.add("lost");
       console.error(error);
-    } finally {
-      window.setTimeout(refresh, config.refreshMs);
     }
   }
 
-  refresh();
+  function setState(text, className) {
+    state.textContent = text;
+    state.className = `state ${className}`;
+  }
+
+  function connect() {
+    const source = new EventSource(config.streamUrl);
+    source.addEventListener("ready", () => {
+      setState(t["dash.live"], "live");
+      window.clearInterval(fallbackTimer);
+      fallbackTimer = null;
+      reload();
+    });
+    source.addEventListener("event", (message) => upsert(JSON.parse(message.data)));
+    source.addEventListener("overview", (message) => showOverview(JSON.parse(message.data)));
+    source.addEventListener("logout", () => window.location.assign("/login"));
+    source.onerror = () => {
+      setState(t["dash.lost"], "lost");
+      // The browser reconnects by itself; until then the list is polled.
+      if (fallbackTimer === null) fallbackTimer = window.setInterval(reload, config.refreshMs);
+    };
+  }
+
+  // Keyboard -------------------------------------------------------------------------------
+
+  function rows() {
+    return [...body.querySelectorAll("tr[data-event-id]")];
+  }
+
+  function select(tr) {
+    for (const other of body.querySelectorAll("tr.selected")) other.classList.remove("selected");
+    if (!tr) return;
+    tr.classList.add("selected");
+    tr.scrollIntoView({ block: "nearest" });
+  }
+
+  function move(step) {
+    const all = rows();
+    if (!all.length) return;
+    const index = all.findIndex((tr) => tr.classList.contains("selected"));
+    select(all[Math.min(Math.max(index + step, 0), all.length - 1)]);
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.target.closest("input, textarea, select") && event.key !== "Escape") return;
+    const selected = body.querySelector("tr.selected");
+    if (event.key === "j" || event.key === "ArrowDown") { move(1); event.preventDefault(); }
+    else if (event.key === "k" || event.key === "ArrowUp") { move(-1); event.preventDefault(); }
+    else if (event.key === "Enter" && selected) window.location.assign(selected.dataset.href);
+    else if (event.key === "/") { filters.querySelector("select").focus(); event.preventDefault(); }
+    else if (event.key === "m") toggleSound();
+    else if (event.key === "Escape") { document.activeElement.blur(); select(null); }
+  });
+
+  body.addEventListener("click", (event) => {
+    const tr = event.target.closest("tr[data-href]");
+    if (tr && !event.target.closest("a")) window.location.assign(tr.dataset.href);
+  });
+
+  filters.addEventListener("change", () => {
+    const f = currentFilters();
+    const params = new URLSearchParams(Object.entries(f).filter(([, value]) => value));
+    window.history.replaceState(null, "", params.toString() ? `?${params}` : location.pathname);
+    reload();
+  });
+
+  soundButton.addEventListener("click", toggleSound);
+  showSound();
+  connect();
 })();

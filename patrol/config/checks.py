@@ -27,6 +27,7 @@ def cross_reference_issues(raw: dict[str, Any]) -> list[ConfigIssue]:
         *camera_schools_exist(raw),
         *rule_names_defined(raw),
         *simulator_scenarios_exist(raw),
+        *jurisdiction_issues(raw),
     ]
 
 
@@ -85,3 +86,29 @@ def simulator_scenarios_exist(raw: dict[str, Any]) -> Iterator[ConfigIssue]:
         if scenario not in SCENARIOS:
             message = f"unknown scenario; known: {', '.join(sorted(SCENARIOS))}"
             yield ConfigIssue(key_path(("simulator", "paths", path), raw), message, scenario, True)
+
+
+def jurisdiction_issues(raw: dict[str, Any]) -> Iterator[ConfigIssue]:
+    """Station ids are unique and differ from the county's; each school belongs to at most one station."""
+    jurisdictions = _mapping(raw.get("jurisdictions"))
+    county_id = _mapping(jurisdictions.get("county")).get("id", "county")
+    school_ids = {item.get("id") for _, item in _items(raw, "schools")}
+    stations = _items(jurisdictions, "stations")
+    counts = Counter(station.get("id") for _, station in stations)
+    claimed: dict[str, Any] = {}
+    for index, station in stations:
+        where = ("jurisdictions", "stations", index)
+        station_id = station.get("id")
+        if counts[station_id] > 1:
+            yield ConfigIssue(key_path((*where, "id"), raw), "duplicate id", station_id, True)
+        elif station_id == county_id:
+            yield ConfigIssue(key_path((*where, "id"), raw), "same id as the county", station_id, True)
+        schools = station.get("schools")
+        for position, school in enumerate(schools if isinstance(schools, list) else []):
+            path = key_path((*where, "schools", position), raw)
+            if school not in school_ids:
+                yield ConfigIssue(path, "no school with this id", school, True)
+            elif school in claimed and claimed[school] != station_id:
+                yield ConfigIssue(path, f"already covered by station {claimed[school]!r}", school, True)
+            else:
+                claimed[school] = station_id

@@ -152,6 +152,10 @@ class HealthConfig(Section):
 class ApiConfig(Section):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    secure_cookies: bool = Field(
+        False, description="Mark session cookies Secure: set when the dashboard is served over HTTPS"
+    )
+    session_hours: float = Field(12, ge=0.25, le=168, description="A browser session lasts this long")
 
 
 class SimulatorConfig(Section):
@@ -159,6 +163,24 @@ class SimulatorConfig(Section):
     username: str = "patrol"
     password: SecretStr
     paths: dict[str, str] = Field(description="RTSP path -> scenario name")
+
+
+class CountyConfig(Section):
+    id: Identifier = Field("county", description="Id of the county bureau's jurisdiction")
+    name: str = Field("县公安局 County bureau", min_length=1, max_length=200)
+
+
+class StationConfig(Section):
+    id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    schools: tuple[str, ...] = Field(min_length=1, description="Ids of the schools this station covers")
+
+
+class JurisdictionsConfig(Section):
+    """Who sees what: the county bureau sees every school, a police station only its own."""
+
+    county: CountyConfig = Field(default_factory=CountyConfig)
+    stations: tuple[StationConfig, ...] = ()
 
 
 class PatrolConfig(Section):
@@ -172,4 +194,5 @@ class PatrolConfig(Section):
     windows: dict[str, tuple[TimeSpanConfig, ...]] = Field(default_factory=dict)
     schools: tuple[SchoolConfig, ...]
     cameras: tuple[CameraConfig, ...]
+    jurisdictions: JurisdictionsConfig = Field(default_factory=JurisdictionsConfig)
     simulator: SimulatorConfig | None = None

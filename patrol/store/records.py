@@ -6,7 +6,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from patrol.types import CameraRole, EventStatus, EventType, LookKind, LookOutcome
+from patrol.types import (
+    AuditAction,
+    CameraRole,
+    DecisionReason,
+    EventStatus,
+    EventType,
+    LookKind,
+    LookOutcome,
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,19 @@ class EvidenceRecord:
 
 
 @dataclass(frozen=True)
+class DecisionRecord:
+    id: int
+    event_id: int
+    decided_by: str
+    role: str
+    status: EventStatus
+    reason: DecisionReason | None
+    note: str
+    decided_at: datetime
+    revision_of: int | None
+
+
+@dataclass(frozen=True)
 class EventRecord:
     id: int
     camera_id: str
@@ -77,6 +98,8 @@ class EventRecord:
     decided_at: datetime | None
     decision_note: str
     evidence: tuple[EvidenceRecord, ...] = ()
+    decision: DecisionRecord | None = None
+    """The decision in force: the latest of the event's decision history."""
 
     @property
     def ongoing(self) -> bool:
@@ -92,3 +115,44 @@ class ReferenceRecord:
     taken_at: datetime
     sharpness: float
     dark_share: float
+
+
+@dataclass(frozen=True)
+class EventVersion:
+    """What changes when an event changes: enough to tell a live view what to fetch again."""
+
+    id: int
+    status: EventStatus
+    looks: int
+    last_seen: datetime
+    ended_at: datetime | None
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CameraHealthRecord:
+    camera: CameraRecord
+    problems: tuple[EventType, ...]
+    """Camera-health conditions ongoing now (camera_unreachable, ...)."""
+    last_look_at: datetime | None
+    last_outcome: LookOutcome | None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit log, as the API writes it."""
+
+    at: datetime
+    username: str
+    role: str
+    action: AuditAction
+    target: str = ""
+    school_id: str | None = None
+    jurisdiction_id: str | None = None
+    client: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuditRecord(AuditEntry):
+    id: int = 0

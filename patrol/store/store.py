@@ -5,25 +5,52 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy import Engine, Select, and_, create_engine, event, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from patrol.store.records import (
+    AuditEntry,
+    AuditRecord,
+    CameraHealthRecord,
     CameraRecord,
+    DecisionRecord,
     EventRecord,
+    EventVersion,
     EvidenceRecord,
     Finding,
     LookRecord,
     ReferenceRecord,
     SchoolRecord,
 )
-from patrol.store.tables import Base, CameraReferenceRow, CameraRow, EventRow, EvidenceRow, LookRow, SchoolRow
-from patrol.types import CameraRole, EventStatus, EventType
+from patrol.store.tables import (
+    AuditRow,
+    Base,
+    CameraReferenceRow,
+    CameraRow,
+    DecisionRow,
+    EventRow,
+    EvidenceRow,
+    LookRow,
+    SchoolRow,
+)
+from patrol.types import (
+    CAMERA_HEALTH_TYPES,
+    AuditAction,
+    CameraRole,
+    DecisionReason,
+    EventStatus,
+    EventType,
+    LookOutcome,
+)
+
+# The schools a reader may see; None: every school (the county bureau).
+SchoolScope = Collection[str] | None
 
 # An event ongoing all day would otherwise gather hundreds of near-identical frames.
 MAX_EVIDENCE_PER_EVENT = 10
@@ -33,10 +60,26 @@ class EventNotFound(LookupError):
     pass
 
 
+class CameraNotFound(LookupError):
+    pass
+
+
 class AlreadyDecided(Exception):
     def __init__(self, event: EventRecord) -> None:
         super().__init__(f"event {event.id} is already {event.status}")
         self.event = event
+
+
+class NotDecided(Exception):
+    """A revision of an event nobody has decided yet."""
+
+    def __init__(self, event: EventRecord) -> None:
+        super().__init__(f"event {event.id} has no decision to revise")
+        self.event = event
+
+
+class RevisionConflict(Exception):
+    """Someone revised the same decision a moment earlier."""
 
 
 def sqlite_url(data_dir: Path) -> str:
@@ -73,6 +116,15 @@ class Store:
     def close(self) -> None:
         self._engine.dispose()
 
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def orm_sessions(self) -> sessionmaker[Session]:
+        """For sibling packages whose tables share this database (patrol.accounts)."""
+        return self._sessions
+
     # Sites ---------------------------------------------------------------------------------
 
     def sync_sites(self, schools: Sequence[SchoolRecord], cameras: Sequence[CameraRecord]) -> None:
@@ -92,17 +144,68 @@ class Store:
                     )
                 )
 
-    def list_schools(self) -> list[SchoolRecord]:
+    def list_schools(self, *, school_ids: SchoolScope = None) -> list[SchoolRecord]:
+        query = select(SchoolRow).order_by(SchoolRow.id)
+        if school_ids is not None:
+            query = query.where(SchoolRow.id.in_(school_ids))
         with self._sessions() as session:
-            rows = session.scalars(select(SchoolRow).order_by(SchoolRow.id))
-            return [SchoolRecord(row.id, row.name) for row in rows]
+            return [SchoolRecord(row.id, row.name) for row in session.scalars(query)]
 
-    def list_cameras(self, *, school_id: str | None = None) -> list[CameraRecord]:
+    def list_cameras(
+        self, *, school_id: str | None = None, school_ids: SchoolScope = None
+    ) -> list[CameraRecord]:
         query = select(CameraRow).order_by(CameraRow.school_id, CameraRow.id)
         if school_id is not None:
             query = query.where(CameraRow.school_id == school_id)
+        if school_ids is not None:
+            query = query.where(CameraRow.school_id.in_(school_ids))
         with self._sessions() as session:
             return [_camera(row) for row in session.scalars(query)]
+
+    def get_camera(self, camera_id: str, *, school_ids: SchoolScope = None) -> CameraRecord:
+        """The camera, if it exists and is at one of `school_ids`; CameraNotFound otherwise."""
+        with self._sessions() as session:
+            row = session.get(CameraRow, camera_id)
+            if row is None or (school_ids is not None and row.school_id not in school_ids):
+                raise CameraNotFound(camera_id)
+            return _camera(row)
+
+    def camera_health(self, *, school_ids: SchoolScope = None) -> list[CameraHealthRecord]:
+        """Each camera with its ongoing camera problems and its latest look."""
+        cameras = self.list_cameras(school_ids=school_ids)
+        ids = [camera.id for camera in cameras]
+        with self._sessions() as session:
+            problems: dict[str, list[EventType]] = {}
+            for camera_id, kind in session.execute(
+                select(EventRow.camera_id, EventRow.type).where(
+                    EventRow.camera_id.in_(ids),
+                    EventRow.ended_at.is_(None),
+                    EventRow.type.in_([problem.value for problem in CAMERA_HEALTH_TYPES]),
+                )
+            ):
+                problems.setdefault(camera_id, []).append(EventType(kind))
+            latest = (
+                select(LookRow.camera_id, func.max(LookRow.id).label("look_id"))
+                .where(LookRow.camera_id.in_(ids))
+                .group_by(LookRow.camera_id)
+                .subquery()
+            )
+            looks = {
+                row.camera_id: row
+                for row in session.scalars(select(LookRow).join(latest, LookRow.id == latest.c.look_id))
+            }
+        health = []
+        for camera in cameras:
+            look = looks.get(camera.id)
+            health.append(
+                CameraHealthRecord(
+                    camera,
+                    tuple(sorted(problems.get(camera.id, []))),
+                    look.finished_at if look else None,
+                    LookOutcome(look.outcome) if look else None,
+                )
+            )
+        return health
 
     # Looks and findings --------------------------------------------------------------------
 
@@ -248,9 +351,10 @@ class Store:
         until: datetime | None = None,
         offset: int = 0,
         limit: int = 50,
+        school_ids: SchoolScope = None,
     ) -> tuple[list[EventRecord], int]:
         """Newest first; `since`/`until` bound the time the condition was last seen."""
-        query = select(EventRow)
+        query = _scoped(select(EventRow), school_ids)
         if school_id is not None:
             query = query.where(EventRow.school_id == school_id)
         if camera_id is not None:
@@ -268,20 +372,68 @@ class Store:
             page = query.order_by(EventRow.first_seen.desc(), EventRow.id.desc()).offset(offset).limit(limit)
             return [self._record(session, row) for row in session.scalars(page)], int(total)
 
-    def get_event(self, event_id: int) -> EventRecord:
+    def get_event(self, event_id: int, *, school_ids: SchoolScope = None) -> EventRecord:
+        """The event, if it exists and is at one of `school_ids`; EventNotFound otherwise."""
         with self._sessions() as session:
             row = session.get(EventRow, event_id)
-            if row is None:
+            if row is None or (school_ids is not None and row.school_id not in school_ids):
                 raise EventNotFound(event_id)
             return self._record(session, row)
+
+    def event_versions(self, *, school_ids: SchoolScope = None, limit: int = 200) -> list[EventVersion]:
+        """The newest events' changing parts, in one cheap query: what a live view polls."""
+        query = _scoped(
+            select(
+                EventRow.id,
+                EventRow.status,
+                EventRow.looks,
+                EventRow.last_seen,
+                EventRow.ended_at,
+                EventRow.decided_at,
+            ),
+            school_ids,
+        )
+        query = query.order_by(EventRow.first_seen.desc(), EventRow.id.desc()).limit(limit)
+        with self._sessions() as session:
+            return [
+                EventVersion(
+                    row.id, EventStatus(row.status), row.looks, row.last_seen, row.ended_at, row.decided_at
+                )
+                for row in session.execute(query)
+            ]
+
+    def open_counts(self, *, school_ids: SchoolScope = None) -> dict[EventType, int]:
+        """Events waiting for a decision, by type (every type present, zero where none)."""
+        query = _scoped(
+            select(EventRow.type, func.count(EventRow.id)).where(EventRow.status == EventStatus.NEW.value),
+            school_ids,
+        ).group_by(EventRow.type)
+        counts = dict.fromkeys(EventType, 0)
+        with self._sessions() as session:
+            for kind, count in session.execute(query):
+                counts[EventType(kind)] = int(count)
+        return counts
 
     def evidence_file(self, evidence: EvidenceRecord) -> Path:
         return self.evidence_dir / evidence.relative_path
 
-    def decide(self, event_id: int, status: EventStatus, note: str, decided_at: datetime) -> EventRecord:
+    def decide(
+        self,
+        event_id: int,
+        status: EventStatus,
+        note: str,
+        decided_at: datetime,
+        *,
+        reason: DecisionReason | None = None,
+        decided_by: str = "",
+        role: str = "",
+        school_ids: SchoolScope = None,
+    ) -> EventRecord:
+        """The first decision on a new event; AlreadyDecided if someone decided it before."""
         if status is EventStatus.NEW:
             raise ValueError("a decision confirms or dismisses")
         with self._sessions.begin() as session:
+            self._in_scope(session, event_id, school_ids)
             # One conditional UPDATE: of two officers deciding at once, exactly one wins,
             # on SQLite too, which ignores row locks.
             decided = session.execute(
@@ -294,7 +446,142 @@ class Store:
                 raise EventNotFound(event_id)
             if decided.rowcount != 1:  # type: ignore[attr-defined]
                 raise AlreadyDecided(self._record(session, row))
+            session.add(
+                DecisionRow(
+                    event_id=event_id,
+                    decided_by=decided_by,
+                    role=role,
+                    status=status.value,
+                    reason=reason.value if reason else None,
+                    note=note,
+                    decided_at=decided_at,
+                )
+            )
+            session.flush()
             return self._record(session, row)
+
+    def revise(
+        self,
+        event_id: int,
+        status: EventStatus,
+        note: str,
+        decided_at: datetime,
+        *,
+        reason: DecisionReason,
+        decided_by: str,
+        role: str,
+        school_ids: SchoolScope = None,
+    ) -> EventRecord:
+        """A later decision replacing the one in force; the earlier ones stay in the history."""
+        if status is EventStatus.NEW:
+            raise ValueError("a revision confirms or dismisses")
+        try:
+            with self._sessions.begin() as session:
+                row = self._in_scope(session, event_id, school_ids)
+                previous = self._latest_decision(session, event_id)
+                if row.status == EventStatus.NEW.value:
+                    raise NotDecided(self._record(session, row))
+                session.add(
+                    DecisionRow(
+                        event_id=event_id,
+                        decided_by=decided_by,
+                        role=role,
+                        status=status.value,
+                        reason=reason.value,
+                        note=note,
+                        decided_at=decided_at,
+                        revision_of=previous.id if previous else None,
+                    )
+                )
+                row.status = status.value
+                row.decision_note = note
+                row.decided_at = decided_at
+                session.flush()
+                return self._record(session, row)
+        except IntegrityError:
+            raise RevisionConflict(f"event {event_id} was revised by someone else a moment ago") from None
+
+    def decisions(self, event_id: int, *, school_ids: SchoolScope = None) -> list[DecisionRecord]:
+        """The event's decision history, oldest first."""
+        with self._sessions() as session:
+            self._in_scope(session, event_id, school_ids)
+            rows = session.scalars(
+                select(DecisionRow).where(DecisionRow.event_id == event_id).order_by(DecisionRow.id)
+            )
+            return [_decision(row) for row in rows]
+
+    @staticmethod
+    def _in_scope(session: Session, event_id: int, school_ids: SchoolScope) -> EventRow:
+        row = session.get(EventRow, event_id)
+        if row is None or (school_ids is not None and row.school_id not in school_ids):
+            raise EventNotFound(event_id)
+        return row
+
+    @staticmethod
+    def _latest_decision(session: Session, event_id: int) -> DecisionRow | None:
+        return session.scalars(
+            select(DecisionRow)
+            .where(DecisionRow.event_id == event_id)
+            .order_by(DecisionRow.id.desc())
+            .limit(1)
+        ).first()
+
+    # Audit log -----------------------------------------------------------------------------
+
+    def append_audit(self, entry: AuditEntry) -> int:
+        with self._sessions.begin() as session:
+            row = AuditRow(
+                at=entry.at,
+                username=entry.username,
+                role=entry.role,
+                jurisdiction_id=entry.jurisdiction_id,
+                action=entry.action.value,
+                target=entry.target,
+                school_id=entry.school_id,
+                client=entry.client,
+                detail=entry.detail,
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def list_audit(
+        self,
+        *,
+        school_ids: SchoolScope = None,
+        jurisdiction_id: str | None = None,
+        username: str | None = None,
+        action: AuditAction | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        entry_id: int | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> tuple[list[AuditRecord], int]:
+        """Newest first. A scoped reader sees entries about their schools, and their own people's
+        entries about no school (logins)."""
+        query = select(AuditRow)
+        if school_ids is not None:
+            query = query.where(
+                or_(
+                    AuditRow.school_id.in_(school_ids),
+                    and_(AuditRow.school_id.is_(None), AuditRow.jurisdiction_id == jurisdiction_id),
+                )
+            )
+        if entry_id is not None:
+            query = query.where(AuditRow.id == entry_id)
+        if username is not None:
+            query = query.where(AuditRow.username == username)
+        if action is not None:
+            query = query.where(AuditRow.action == action.value)
+        if since is not None:
+            query = query.where(AuditRow.at >= since)
+        if until is not None:
+            query = query.where(AuditRow.at < until)
+        with self._sessions() as session:
+            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            page = query.order_by(AuditRow.id.desc()).offset(offset).limit(limit)
+            return [_audit(row) for row in session.scalars(page)], int(total)
 
     @staticmethod
     def _record(session: Session, row: EventRow) -> EventRecord:
@@ -320,6 +607,7 @@ class Store:
             evidence=tuple(
                 EvidenceRecord(e.id, e.event_id, e.created_at, e.relative_path, e.sha256) for e in evidence
             ),
+            decision=_decision(latest) if (latest := Store._latest_decision(session, row.id)) else None,
         )
 
 
@@ -335,3 +623,39 @@ def _write_durably(target: Path, data: bytes) -> None:
 
 def _camera(row: CameraRow) -> CameraRecord:
     return CameraRecord(row.id, row.school_id, row.name, CameraRole(row.role), row.stream_redacted)
+
+
+_Query = TypeVar("_Query", bound=Select)
+
+
+def _scoped(query: _Query, school_ids: SchoolScope) -> _Query:
+    return query if school_ids is None else query.where(EventRow.school_id.in_(school_ids))
+
+
+def _decision(row: DecisionRow) -> DecisionRecord:
+    return DecisionRecord(
+        id=row.id,
+        event_id=row.event_id,
+        decided_by=row.decided_by,
+        role=row.role,
+        status=EventStatus(row.status),
+        reason=DecisionReason(row.reason) if row.reason else None,
+        note=row.note,
+        decided_at=row.decided_at,
+        revision_of=row.revision_of,
+    )
+
+
+def _audit(row: AuditRow) -> AuditRecord:
+    return AuditRecord(
+        at=row.at,
+        username=row.username,
+        role=row.role,
+        action=AuditAction(row.action),
+        target=row.target,
+        school_id=row.school_id,
+        jurisdiction_id=row.jurisdiction_id,
+        client=row.client,
+        detail=dict(row.detail or {}),
+        id=row.id,
+    )

@@ -5,7 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator, text
+from sqlalchemy import (
+    DDL,
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    event,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -118,3 +131,60 @@ class CameraReferenceRow(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     sharpness: Mapped[float] = mapped_column(Float)
     dark_share: Mapped[float] = mapped_column(Float)
+
+
+class DecisionRow(Base):
+    """Every decision on an event, the first and each supervisor's revision; rows are never changed."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    decided_by: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Unique: of two supervisors revising the same decision at once, one wins and the other is told.
+    revision_of: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), nullable=True, unique=True)
+
+
+class AuditRow(Base):
+    """Who did what, when, from where. Append-only: triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(32), default="")
+    # The acting user's jurisdiction: a station's supervisors see their own people's logins.
+    jurisdiction_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    target: Mapped[str] = mapped_column(String(200), default="")
+    # The school the action touched, if any: scopes who may read the entry.
+    school_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    client: Mapped[str] = mapped_column(String(100), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+_APPEND_ONLY_SQLITE = [
+    DDL(
+        f"CREATE TRIGGER audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+    ).execute_if(dialect="sqlite")
+    for verb in ("UPDATE", "DELETE")
+]
+_APPEND_ONLY_POSTGRESQL = [
+    DDL(
+        "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        "$body$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $body$"
+    ).execute_if(dialect="postgresql"),
+    DDL(
+        "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+        "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
+    ).execute_if(dialect="postgresql"),
+]
+for _ddl in (*_APPEND_ONLY_SQLITE, *_APPEND_ONLY_POSTGRESQL):
+    event.listen(AuditRow.__table__, "after_create", _ddl)

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from patrol.store import Store
-from tests.api.support import Site, make_app, populate
+from tests.api.support import Site, bearer_client, make_app, populate
 
 
 @pytest.fixture
@@ -18,5 +18,6 @@ def site(store: Store) -> Site:
 
 @pytest.fixture
 def client(store: Store) -> Iterator[TestClient]:
-    with TestClient(make_app(store)) as client:
+    """An officer of the county bureau (sees every school), with an API token."""
+    with bearer_client(make_app(store)) as client:
         yield client

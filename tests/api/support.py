@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import cv2
 import numpy as np
+from argon2 import PasswordHasher
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
-from api import ApiSettings, PatrolControl, create_app
-from api.deps import utc_now
+from api import ApiSettings, PatrolControl, SnapshotTaker, create_app
+from patrol.accounts import Accounts, Jurisdictions
+from patrol.clock import Clock
 from patrol.config import PatrolConfig, parse_config
 from patrol.store import CameraRecord, EventRecord, Finding, SchoolRecord, Store
-from patrol.types import EventStatus, EventType
+from patrol.types import EventStatus, EventType, Role
 
 # Exists only in the config the tests build; no API answer may ever contain it.
 PLANTED_PASSWORD = "Pl4nted-S3cret-7f3a"
@@ -33,7 +38,39 @@ cameras:
      stream: "rtsp://admin:${CAM_PASSWORD}@10.20.1.12:554/Streaming/Channels/101"}
   - {id: south-gate, school: south, name: 南门内, role: gate_inside,
      stream: "rtsp://operator:${CAM_PASSWORD}@10.20.2.11/h264/ch1/main"}
+jurisdictions:
+  county: {id: county, name: 某县公安局}
+  stations:
+    - {id: north-station, name: 北关派出所, schools: [north]}
+    - {id: south-station, name: 南街派出所, schools: [south]}
 """
+
+# Every test user has this password; argon2 at its cheapest, for tests only.
+PASSWORD = "correct-horse-battery-9"
+TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+USERS: dict[str, tuple[Role, str]] = {
+    "officer": (Role.OFFICER, "county"),
+    "dispatcher": (Role.DISPATCHER, "county"),
+    "supervisor": (Role.SUPERVISOR, "county"),
+    "admin": (Role.ADMINISTRATOR, "county"),
+    "north-officer": (Role.OFFICER, "north-station"),
+    "north-dispatcher": (Role.DISPATCHER, "north-station"),
+    "north-supervisor": (Role.SUPERVISOR, "north-station"),
+    "south-officer": (Role.OFFICER, "south-station"),
+}
+
+
+class SettableClock:
+    """A working clock that stands still until a test moves it."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)
 
 
 def site_config() -> PatrolConfig:
@@ -83,7 +120,7 @@ class Site:
         return [getattr(self, label).id for label in labels]
 
 
-def _finding(camera: str, kind: EventType, at: datetime, shade: int | None) -> Finding:
+def finding(camera: str, kind: EventType, at: datetime, shade: int | None) -> Finding:
     return Finding(
         camera_id=camera,
         type=kind,
@@ -102,21 +139,101 @@ def populate(store: Store) -> Site:
     def minutes(n: int) -> datetime:
         return T0 + timedelta(minutes=n)
 
-    store.record_finding(_finding("north-booth", EventType.GUARD_ABSENT, minutes(0), 40))
-    store.record_finding(_finding("north-booth", EventType.GUARD_ABSENT, minutes(5), 90))
+    store.record_finding(finding("north-booth", EventType.GUARD_ABSENT, minutes(0), 40))
+    store.record_finding(finding("north-booth", EventType.GUARD_ABSENT, minutes(5), 90))
     a = store.end_condition("north-booth", EventType.GUARD_ABSENT, minutes(10))
-    b = store.record_finding(_finding("north-gate", EventType.LOITERING, minutes(20), 120))
-    c = store.record_finding(_finding("south-gate", EventType.UNREGISTERED_ENTRY, minutes(30), 160))
+    b = store.record_finding(finding("north-gate", EventType.LOITERING, minutes(20), 120))
+    c = store.record_finding(finding("south-gate", EventType.UNREGISTERED_ENTRY, minutes(30), 160))
     store.end_condition("south-gate", EventType.UNREGISTERED_ENTRY, minutes(31))
-    d = store.record_finding(_finding("south-gate", EventType.CAMERA_UNREACHABLE, minutes(40), None))
-    e = store.record_finding(_finding("north-booth", EventType.GUARD_ABSENT, minutes(60), 200))
+    d = store.record_finding(finding("south-gate", EventType.CAMERA_UNREACHABLE, minutes(40), None))
+    e = store.record_finding(finding("north-booth", EventType.GUARD_ABSENT, minutes(60), 200))
     b = store.decide(b.id, EventStatus.CONFIRMED, "已通报学校", minutes(25))
     c = store.decide(c.id, EventStatus.DISMISSED, "登记过的家长", minutes(35))
     assert a is not None
     return Site(store, a, b, c, d, e)
 
 
-def make_app(store: Store, settings: ApiSettings = SETTINGS, patrol: PatrolControl | None = None) -> FastAPI:
-    app = create_app(settings, store, patrol)
-    app.dependency_overrides[utc_now] = lambda: DECIDED_AT
-    return app
+def make_accounts(store: Store) -> Accounts:
+    accounts = Accounts(store, hasher=TEST_HASHER)
+    accounts.create_schema()
+    for username, (role, jurisdiction) in USERS.items():
+        if accounts.get_user(username) is None:
+            accounts.add_user(username, PASSWORD, role, jurisdiction, T0, display_name=username)
+    return accounts
+
+
+def make_app(
+    store: Store,
+    settings: ApiSettings = SETTINGS,
+    patrol: PatrolControl | None = None,
+    *,
+    snapshots: SnapshotTaker | None = None,
+    clock: Clock | None = None,
+    with_users: bool = True,
+    jurisdictions: Jurisdictions | None = None,
+) -> FastAPI:
+    """The app with the test users; its clock stands at DECIDED_AT unless given one."""
+    return create_app(
+        settings,
+        store,
+        patrol,
+        accounts=make_accounts(store) if with_users else Accounts(store, hasher=TEST_HASHER),
+        jurisdictions=jurisdictions or Jurisdictions.from_config(site_config().jurisdictions),
+        snapshots=snapshots,
+        clock=clock or SettableClock(DECIDED_AT),
+    )
+
+
+def accounts_of(app: FastAPI) -> Accounts:
+    return cast(Accounts, app.state.accounts)
+
+
+def token_for(app: FastAPI, username: str) -> str:
+    return accounts_of(app).issue_token(username, app.state.clock.now(), label="tests")
+
+
+def bearer_client(app: FastAPI, username: str = "officer") -> TestClient:
+    """A client that authenticates as an API client does, with a bearer token."""
+    client = TestClient(app)
+    client.headers["Authorization"] = f"Bearer {token_for(app, username)}"
+    return client
+
+
+LOGIN_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def login_form_token(client: TestClient) -> str:
+    page = client.get("/login")
+    assert page.status_code == 200, page.text
+    match = LOGIN_CSRF.search(page.text)
+    assert match, "the login form carries a CSRF token"
+    return match.group(1)
+
+
+def log_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    """Logs the client's browser session in through the form; returns the session's CSRF token."""
+    response = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": login_form_token(client)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    me = client.get("/api/v1/me").json()
+    return str(me["csrf_token"])
+
+
+class StillCameras:
+    """A working stand-in for the cameras behind "look now": a real JPEG from each live camera,
+    StreamTimeout from `dead` ones. The real one (patrol.snapshots) is tested over RTSP."""
+
+    def __init__(self, dead: frozenset[str] = frozenset()) -> None:
+        self.dead = dead
+        self.taken: list[str] = []
+
+    def snapshot(self, camera_id: str) -> bytes:
+        from streams.errors import StreamTimeout
+
+        if camera_id in self.dead:
+            raise StreamTimeout(f"rtsp://admin:***@10.20.1.12:554/{camera_id}: no answer within 8 s")
+        self.taken.append(camera_id)
+        return jpeg(30 + len(self.taken))

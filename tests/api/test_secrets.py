@@ -1,14 +1,31 @@
-"""No answer of the API may carry a camera password."""
+"""No answer of the API may carry a camera password, a user's password or password hash, a
+session cookie's hash, or an API token's hash."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from patrol.accounts.tables import ApiTokenRow, SessionRow, UserRow
 from patrol.store import CameraRecord, Finding, Store
 from patrol.types import CameraRole, EventType
-from tests.api.support import PLANTED_PASSWORD, T0, Site, make_app, site_config, site_records
+from tests.api.live import read_feed, served
+from tests.api.support import (
+    PASSWORD,
+    PLANTED_PASSWORD,
+    T0,
+    Site,
+    StillCameras,
+    bearer_client,
+    log_in,
+    make_app,
+    site_config,
+    site_records,
+    token_for,
+)
 
 
 def test_the_password_is_in_the_config_the_test_built() -> None:
@@ -16,36 +33,98 @@ def test_the_password_is_in_the_config_the_test_built() -> None:
     assert all(PLANTED_PASSWORD in stream for stream in streams)
 
 
-def test_no_get_route_returns_the_password(store: Store, site: Site) -> None:
-    app = make_app(store)
+def _stored_secrets(store: Store) -> list[str]:
+    with store.orm_sessions() as session:
+        hashes = list(session.scalars(select(UserRow.password_hash)))
+        hashes += list(session.scalars(select(ApiTokenRow.token_hash)))
+        hashes += list(session.scalars(select(SessionRow.id)))
+    assert hashes
+    return hashes
+
+
+def test_no_answer_carries_a_password_or_a_hash(store: Store, site: Site) -> None:
+    app = make_app(store, snapshots=StillCameras())
     events = [site.a, site.b, site.c, site.d, site.e]
     urls: dict[str, list[str]] = {
         "/api/v1/events": ["/api/v1/events", "/api/v1/events?school=north&limit=200"],
         "/api/v1/events/{event_id}": [f"/api/v1/events/{event.id}" for event in events],
+        "/api/v1/events/{event_id}/decisions": [f"/api/v1/events/{event.id}/decisions" for event in events],
         "/api/v1/events/{event_id}/evidence.jpg": [f"/api/v1/events/{site.a.id}/evidence.jpg"],
         "/api/v1/events/{event_id}/evidence/{n}.jpg": [
             f"/api/v1/events/{site.a.id}/evidence/{n}.jpg" for n in (1, 2)
         ],
         "/api/v1/cameras": ["/api/v1/cameras", "/api/v1/cameras?school=south"],
+        "/api/v1/cameras/{camera_id}": ["/api/v1/cameras/north-gate"],
+        "/api/v1/cameras/{camera_id}/snapshot.jpg": ["/api/v1/cameras/north-gate/snapshot.jpg"],
+        "/api/v1/overview": ["/api/v1/overview"],
+        "/api/v1/me": ["/api/v1/me"],
+        "/api/v1/audit": ["/api/v1/audit", "/api/v1/audit?action=login"],
+        "/api/v1/audit/{entry_id}": ["/api/v1/audit/1"],
         "/healthz": ["/healthz"],
-        "/": ["/"],
+        "/": ["/", "/?lang=en"],
+        "/events/{event_id}": [f"/events/{event.id}" for event in events],
+        "/audit": ["/audit"],
+        "/login": ["/login"],
         "/openapi.json": ["/openapi.json"],
         "/docs": ["/docs"],
         "/docs/oauth2-redirect": ["/docs/oauth2-redirect"],
         "/redoc": ["/redoc"],
-        "/static": ["/static/dashboard.js", "/static/dashboard.css"],
+        "/static": ["/static/dashboard.js", "/static/event.js", "/static/app.css"],
     }
+    streamed = "/api/v1/events/stream"  # read from a real server below
     # Every GET operation the API documents, and the pages FastAPI and the dashboard add.
     documented = {path for path, operations in app.openapi()["paths"].items() if "get" in operations}
-    undocumented = {"/", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static"}
-    get_routes = documented | undocumented
-    assert get_routes == set(urls), "every GET route is searched; add a new one to this table"
+    undocumented = {
+        "/", "/events/{event_id}", "/audit", "/login", "/openapi.json", "/docs", "/docs/oauth2-redirect",
+        "/redoc", "/static",
+    }  # fmt: skip
+    assert documented | undocumented == set(urls) | {streamed}, "every GET route is searched; add new ones"
 
-    with TestClient(app) as client:
-        for url in (url for group in urls.values() for url in group):
-            response = client.get(url)
-            assert response.status_code == 200, url
-            assert PLANTED_PASSWORD.encode() not in response.content, url
+    bodies: list[bytes] = []
+    with TestClient(app) as browser, bearer_client(app, "admin") as api:
+        # A failed login, a real one, a decision and a revision, so every table has rows.
+        failed = browser.post("/login", data={"username": "admin", "password": "wrong-password!"})
+        bodies.append(failed.content)
+        csrf = log_in(browser, "admin")
+        decided = browser.post(
+            f"/api/v1/events/{site.e.id}/confirm",
+            json={"reason": "other", "note": "已通知"},
+            headers={"X-CSRF-Token": csrf},
+        )
+        revised = api.post(
+            f"/api/v1/events/{site.e.id}/revise", json={"status": "dismissed", "reason": "false_detection"}
+        )
+        assert (decided.status_code, revised.status_code) == (200, 200)
+        bodies += [decided.content, revised.content]
+        for client in (browser, api):
+            for url in (url for group in urls.values() for url in group):
+                response = client.get(url)
+                assert response.status_code == 200, (url, response.text[:300])
+                bodies.append(response.content)
+                bodies.append(str(response.headers).encode())
+        token_for(app, "officer")
+        with served(app) as base:
+            bodies.append(read_feed(base, {"Authorization": api.headers["Authorization"]}, 1.5).encode())
+
+    secrets = [PLANTED_PASSWORD, PASSWORD, *_stored_secrets(store)]
+    # Argon2 hashes are searched whole and by their salt-and-digest tail alone.
+    secrets += [secret.rsplit("$", 2)[-1] for secret in secrets if secret.startswith("$argon2")]
+    for body in bodies:
+        for secret in secrets:
+            assert secret.encode() not in body, secret[:20]
+
+
+def test_the_cookie_and_the_token_are_stored_only_as_hashes(store: Store, site: Site) -> None:
+    app = make_app(store)
+    token = token_for(app, "officer")
+    with TestClient(app) as browser:
+        log_in(browser, "officer")
+        cookie = browser.cookies["patrol_session"]
+    stored = _stored_secrets(store)
+    assert token not in stored and cookie not in stored
+    assert hashlib.sha256(token.encode()).hexdigest() in stored
+    assert hashlib.sha256(cookie.encode()).hexdigest() in stored
+    assert not any(PASSWORD in value for value in stored)
 
 
 def test_a_password_that_reached_the_store_is_still_masked(store: Store) -> None:
@@ -53,17 +132,24 @@ def test_a_password_that_reached_the_store_is_still_masked(store: Store) -> None
     raw = f"rtsp://admin:{PLANTED_PASSWORD}@10.20.9.9:554/ch1"
     schools, _ = site_records(site_config())
     store.sync_sites(schools, [CameraRecord("leaky", "north", "漏", CameraRole.GATE_OUTSIDE, raw)])
-    store.record_finding(
+    event = store.record_finding(
         Finding(
             "leaky",
             EventType.CAMERA_UNREACHABLE,
             T0,
             summary=f"cannot open {raw}",
-            details={"error": f"timeout opening {raw}", "tries": [raw]},
+            details={"error": f"timeout opening {raw}", "tries": [raw], "reason": raw},
         )
     )
-    with TestClient(make_app(store)) as client:
-        bodies = [client.get(url).content for url in ("/api/v1/cameras", "/api/v1/events", "/")]
+    with bearer_client(make_app(store)) as client:
+        urls = (
+            "/api/v1/cameras",
+            "/api/v1/events",
+            "/",
+            f"/events/{event.id}",
+            f"/events/{event.id}?lang=en",
+        )
+        bodies = [client.get(url).content for url in urls]
     for body in bodies:
         assert PLANTED_PASSWORD.encode() not in body
     assert re.search(rb"rtsp://admin:\*\*\*@10\.20\.9\.9:554/ch1", bodies[0])

@@ -46,6 +46,16 @@ def test_the_project_config_loads() -> None:
     assert config.cameras[0].stream.get_secret_value().count(ENV["PATROL_CAMERA_PASSWORD"]) == 1
 
 
+def test_the_project_config_has_a_county_and_a_station_per_school() -> None:
+    jurisdictions = load_config(REPO / "config.yaml", environ=ENV).jurisdictions
+    assert jurisdictions.county.id == "county"
+    assert {school for station in jurisdictions.stations for school in station.schools} == {
+        "dongcheng-primary",
+        "xihe-middle",
+    }
+    assert all(len(station.schools) == 1 for station in jurisdictions.stations)
+
+
 def test_placeholders_expand_and_secrets_stay_out_of_repr() -> None:
     config = parse_config(_with(("timezone",), "Asia/Shanghai"), environ=ENV)
     assert ENV["PATROL_CAMERA_PASSWORD"] in config.cameras[0].stream.get_secret_value()
@@ -99,6 +109,52 @@ def test_placeholder_defaults_apply_only_when_the_variable_is_unset() -> None:
             _with(("simulator",), {"password": "x", "paths": {"/a": "no_such_scene"}}),
             "simulator -> paths -> /a",
             "unknown scenario",
+        ),
+        (
+            _with(("jurisdictions",), {"stations": [{"id": "ps1", "name": "P1", "schools": ["s9"]}]}),
+            "jurisdictions -> stations -> ps1 -> schools -> [0]",
+            "no school with this id",
+        ),
+        (
+            _with(("jurisdictions",), {"stations": [{"id": "ps1", "name": "P1", "schools": []}]}),
+            "jurisdictions -> stations -> ps1 -> schools",
+            "at least 1 item",
+        ),
+        (
+            _with(
+                ("jurisdictions",),
+                {
+                    "stations": [
+                        {"id": "ps1", "name": "P1", "schools": ["s1"]},
+                        {"id": "ps2", "name": "P2", "schools": ["s1"]},
+                    ]
+                },
+            ),
+            "jurisdictions -> stations -> ps2 -> schools -> [0]",
+            "already covered by station 'ps1'",
+        ),
+        (
+            _with(
+                ("jurisdictions",),
+                {
+                    "stations": [
+                        {"id": "ps1", "name": "P1", "schools": ["s1"]},
+                        {"id": "ps1", "name": "P1 again", "schools": ["s1"]},
+                    ]
+                },
+            ),
+            "jurisdictions -> stations -> ps1 -> id",
+            "duplicate id",
+        ),
+        (
+            _with(("jurisdictions",), {"stations": [{"id": "county", "name": "P", "schools": ["s1"]}]}),
+            "jurisdictions -> stations -> county -> id",
+            "same id as the county",
+        ),
+        (
+            _with(("jurisdictions",), {"county": {"id": "c", "name": "C", "seat": "x"}}),
+            "jurisdictions -> county -> seat",
+            "unknown key",
         ),
         ("cameras: [unclosed", "", "not valid YAML"),
         ("- just\n- a list\n", "", "mapping of sections"),

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.support import Site
+from patrol.snapshots import CameraSnapshots
+from patrol.store import Store
+from streams.rtsp import RtspSource
+from tests.api.support import PLANTED_PASSWORD, Site, StillCameras, bearer_client, make_app
+from tests.conftest import free_port
 
 
 @pytest.mark.parametrize(
@@ -36,3 +42,46 @@ def test_camera_fields(client: TestClient, site: Site) -> None:
         "stream_redacted": "rtsp://operator@10.20.2.11/h264/ch1/main",
     }
     assert cameras["north-booth"]["stream_redacted"] == "rtsp://admin@10.20.1.11:554/Streaming/Channels/101"
+
+
+def test_one_camera(client: TestClient, site: Site) -> None:
+    camera = client.get("/api/v1/cameras/north-gate").json()
+    assert (camera["id"], camera["school_name"]) == ("north-gate", "北关小学")
+    assert client.get("/api/v1/cameras/nowhere").status_code == 404
+    assert client.get("/api/v1/cameras/..%2Fx").status_code in (404, 422)
+
+
+def test_look_now_returns_a_fresh_jpeg(store: Store, site: Site) -> None:
+    cameras = StillCameras()
+    with bearer_client(make_app(store, snapshots=cameras)) as client:
+        response = client.get("/api/v1/cameras/north-gate/snapshot.jpg")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/jpeg"
+    assert response.headers["cache-control"] == "no-store"
+    assert response.content[:2] == b"\xff\xd8"
+    assert cameras.taken == ["north-gate"]
+
+
+def test_look_now_without_cameras_in_this_process_is_503(store: Store, site: Site) -> None:
+    with bearer_client(make_app(store)) as client:
+        response = client.get("/api/v1/cameras/north-gate/snapshot.jpg")
+    assert response.status_code == 503
+    assert "not set up to reach cameras" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("dead", ["silent", "refused"])
+def test_a_dead_camera_is_a_clear_gateway_error(
+    store: Store, site: Site, silent_camera_port: int, dead: str
+) -> None:
+    port = silent_camera_port if dead == "silent" else free_port()
+    url = f"rtsp://admin:{PLANTED_PASSWORD}@127.0.0.1:{port}/live"
+    snapshots = CameraSnapshots({"north-gate": RtspSource(url, open_timeout_s=1.0, read_timeout_s=1.0)})
+    with bearer_client(make_app(store, snapshots=snapshots)) as client:
+        started = time.monotonic()
+        response = client.get("/api/v1/cameras/north-gate/snapshot.jpg")
+        waited = time.monotonic() - started
+    assert response.status_code == (504 if dead == "silent" else 502), response.text
+    detail = response.json()["detail"]
+    assert detail.startswith("camera north-gate ")
+    assert PLANTED_PASSWORD not in response.text
+    assert waited < 3

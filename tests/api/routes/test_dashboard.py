@@ -7,13 +7,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import ApiSettings
+from api.catalogue import ENTRIES, LANGUAGES, catalogue, label
 from patrol.store import Finding, Store
-from patrol.types import EventType
-from tests.api.support import T0, Site, make_app, site_config, site_records
+from patrol.types import AuditAction, CameraRole, DecisionReason, EventStatus, EventType, LookOutcome, Role
+from tests.api.support import T0, Site, bearer_client, make_app, site_config, site_records
 
 
 def page_config(html: str) -> dict[str, object]:
-    match = re.search(r'<script type="application/json" id="dashboard-config">(.*?)</script>', html, re.S)
+    match = re.search(r'<script type="application/json" id="page-config">(.*?)</script>', html, re.S)
     assert match, "the page carries its configuration for the script"
     return json.loads(match.group(1))
 
@@ -22,40 +23,84 @@ def test_dashboard_lists_events_newest_first(client: TestClient, site: Site) -> 
     response = client.get("/")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["cache-control"] == "no-store"
     html = response.text
     ids = [int(found) for found in re.findall(r'data-event-id="(\d+)"', html)]
     assert ids == site.by_label("edcba")
     # Thumbnails are the events' evidence.jpg; the camera with no picture says so.
     for event in (site.a, site.b, site.c, site.e):
         assert f'src="/api/v1/events/{event.id}/evidence.jpg"' in html
+        assert f'href="/events/{event.id}"' in html
     assert f"/api/v1/events/{site.d.id}/evidence.jpg" not in html
-    assert "无图像 (No image)" in html
-    for text in ("门卫脱岗 (Guard absent)", "已确认 (Confirmed)", "已排除 (Dismissed)", "待核查 (New)"):
-        assert text in html
-    for text in ("北门门卫室", "南门内", "北关小学", "南街中学"):
+    # Chinese by default.
+    assert '<html lang="zh-CN">' in html
+    for text in (
+        "无图像",
+        "门卫脱岗",
+        "已确认",
+        "已排除",
+        "待核查",
+        "北门门卫室",
+        "南门内",
+        "北关小学",
+        "南街中学",
+    ):
         assert text in html
 
 
-def test_dashboard_refreshes_from_the_events_api(client: TestClient, site: Site) -> None:
+def test_english_by_the_switch_and_it_sticks(client: TestClient, site: Site) -> None:
+    html = client.get("/", params={"lang": "en"}).text
+    assert '<html lang="en">' in html
+    for text in ("Guard absent", "Confirmed", "Dismissed", "No image", "Open events"):
+        assert text in html
+    assert "门卫脱岗" not in html
+    # The switch leads back to Chinese, and the choice is remembered by a cookie.
+    assert "lang=zh-CN" in html
+    assert '<html lang="en">' in client.get("/").text
+
+
+def test_overview_counts_and_camera_health_on_the_page(client: TestClient, site: Site) -> None:
+    html = client.get("/", params={"lang": "en"}).text
+    # Open (new) events: e (guard absent), d (camera unreachable), a (guard absent).
+    assert re.search(r'id="open-total">3<', html)
+    assert re.search(r'data-type="guard_absent"><span class="n">2<', html)
+    assert re.search(r'data-type="camera_unreachable"><span class="n">1<', html)
+    # south-gate has an ongoing camera_unreachable event.
+    assert re.search(r'class="cam state-unreachable" data-camera="south-gate"', html)
+    assert re.search(r'class="cam state-unknown" data-camera="north-gate"', html)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"school": "south"}, "dc"),
+        ({"type": "guard_absent"}, "ea"),
+        ({"status": "new", "school": "north"}, "ea"),
+    ],
+)
+def test_dashboard_filters(client: TestClient, site: Site, params: dict[str, str], expected: str) -> None:
+    html = client.get("/", params=params).text
+    assert [int(found) for found in re.findall(r'data-event-id="(\d+)"', html)] == site.by_label(expected)
+
+
+def test_dashboard_script_follows_the_live_feed(client: TestClient, site: Site) -> None:
     html = client.get("/").text
     config = page_config(html)
     assert config["eventsUrl"] == "/api/v1/events"
-    assert config["camerasUrl"] == "/api/v1/cameras"
-    assert config["refreshMs"] == 5000
+    assert config["streamUrl"] == "/api/v1/events/stream"
     assert config["timezone"] == "Asia/Shanghai"
+    assert config["labels"] == catalogue("zh-CN")
     script = re.search(r'<script src="([^"]+)"', html)
     assert script is not None
     js = client.get(script.group(1))
     assert js.status_code == 200
-    assert "config.eventsUrl" in js.text
-    assert "fetch(" in js.text
-    assert "setTimeout(refresh, config.refreshMs)" in js.text
+    assert "new EventSource(config.streamUrl)" in js.text
     # Offline machines: nothing fetched from elsewhere.
     assert "http://" not in html + js.text
     assert "https://" not in html + js.text
 
 
-def test_dashboard_styles_are_served(client: TestClient) -> None:
+def test_styles_are_served(client: TestClient) -> None:
     html = client.get("/").text
     stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', html)
     assert stylesheet is not None
@@ -72,7 +117,7 @@ def test_dashboard_styles_are_served(client: TestClient) -> None:
 )
 def test_times_shown_in_the_configured_zone(store: Store, site: Site, timezone: str, first_seen: str) -> None:
     settings = ApiSettings(title="巡查", timezone=timezone, dashboard_refresh_s=3)
-    with TestClient(make_app(store, settings)) as client:
+    with bearer_client(make_app(store, settings)) as client:
         html = client.get("/").text
     assert f'<td class="time">{first_seen}</td>' in html
     assert page_config(html)["timezone"] == timezone
@@ -82,15 +127,58 @@ def test_times_shown_in_the_configured_zone(store: Store, site: Site, timezone: 
 def test_empty_dashboard(client: TestClient) -> None:
     response = client.get("/")
     assert response.status_code == 200
-    assert "暂无事件 (No events)" in response.text
+    assert "暂无事件" in response.text
 
 
 def test_event_text_is_escaped(store: Store) -> None:
     store.sync_sites(*site_records(site_config()))
-    store.record_finding(
+    event = store.record_finding(
         Finding("north-gate", EventType.LOITERING, T0, summary="<script>alert('x')</script>")
     )
+    with bearer_client(make_app(store)) as client:
+        pages = [client.get("/").text, client.get(f"/events/{event.id}", params={"lang": "en"}).text]
+    for html in pages:
+        assert "<script>alert" not in html
+        assert "&lt;script&gt;alert" in html
+
+
+def test_event_page_shows_what_the_rule_saw(client: TestClient, site: Site) -> None:
+    html = client.get(f"/events/{site.a.id}").text
+    assert "门卫脱岗" in html
+    assert "guard_absent on north-booth" in html  # the rule's own words, under the Chinese
+    # Both evidence pictures, the camera, school, model and the details.
+    assert f'src="/api/v1/events/{site.a.id}/evidence/1.jpg"' in html
+    assert f'src="/api/v1/events/{site.a.id}/evidence/2.jpg"' in html
+    for text in ("北门门卫室", "北关小学", "person-fall-v8", "2025-03-03 08:00:00"):
+        assert text in html
+    # An officer may decide a new event and look now.
+    assert 'id="decision"' in html
+    assert 'id="look-now"' in html
+    for reason in DecisionReason:
+        assert f'value="{reason.value}"' in html
+
+
+def test_pages_without_a_session_lead_to_the_login_page(store: Store, site: Site) -> None:
     with TestClient(make_app(store)) as client:
-        html = client.get("/").text
-    assert "<script>alert" not in html
-    assert "&lt;script&gt;alert" in html
+        for path in ("/", f"/events/{site.a.id}", "/audit"):
+            response = client.get(path, follow_redirects=False)
+            assert response.status_code == 303, path
+            assert response.headers["location"].startswith("/login?next=")
+
+
+def test_every_label_exists_in_both_languages() -> None:
+    for group, enum in (
+        ("type", EventType),
+        ("status", EventStatus),
+        ("reason", DecisionReason),
+        ("role", Role),
+        ("action", AuditAction),
+        ("camera_role", CameraRole),
+        ("outcome", LookOutcome),
+    ):
+        for member in enum:
+            zh, en = label("zh-CN", group, member), label("en", group, member)
+            assert zh != member.value and en != member.value, (group, member)
+            assert zh != en
+    assert LANGUAGES == ("zh-CN", "en")
+    assert all(len(pair) == 2 and all(pair) for pair in ENTRIES.values())

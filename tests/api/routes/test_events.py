@@ -315,3 +315,40 @@ def test_dismissal_without_reason_says_why(client: TestClient, site: Site) -> No
     response = client.post(f"{EVENTS}/{site.e.id}/dismiss", json={"note": ""})
     assert response.status_code == 422
     assert "reason" in response.json()["detail"]
+
+
+# Reasons and history -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "reason", ["false_detection", "authorised_person", "guard_present_off_zone", "camera_problem", "other"]
+)
+def test_dismissal_with_each_reason_code(client: TestClient, site: Site, reason: str) -> None:
+    response = client.post(f"{EVENTS}/{site.e.id}/dismiss", json={"reason": reason})
+    assert response.status_code == 200, response.text
+    event = response.json()
+    assert (event["status"], event["decision_reason"], event["decided_by"]) == (
+        "dismissed",
+        reason,
+        "officer",
+    )
+    (decision,) = client.get(f"{EVENTS}/{site.e.id}/decisions").json()["data"]
+    assert (decision["reason"], decision["role"], decision["revision_of"]) == (reason, "officer", None)
+
+
+def test_a_note_alone_still_dismisses_as_other(client: TestClient, site: Site) -> None:
+    event = client.post(f"{EVENTS}/{site.e.id}/dismiss", json={"note": "家长，已登记"}).json()
+    assert (event["decision_reason"], event["decision_note"]) == ("other", "家长，已登记")
+
+
+def test_confirmation_with_a_reason(client: TestClient, site: Site) -> None:
+    event = client.post(f"{EVENTS}/{site.d.id}/confirm", json={"reason": "camera_problem"}).json()
+    assert (event["status"], event["decision_reason"]) == ("confirmed", "camera_problem")
+
+
+@pytest.mark.parametrize(
+    "body", [{"reason": "bored"}, {"reason": ""}, {"reason": 3}, {"reason": None, "note": ""}]
+)
+def test_unknown_reasons_are_refused(client: TestClient, site: Site, body: dict[str, Any]) -> None:
+    assert client.post(f"{EVENTS}/{site.e.id}/dismiss", json=body).status_code == 422
+    assert client.get(f"{EVENTS}/{site.e.id}").json()["status"] == "new"
