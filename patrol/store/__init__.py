@@ -6,9 +6,11 @@ from patrol.store.records import (
     EvidenceRecord,
     Finding,
     LookRecord,
+    OnDemandRecord,
+    OnDemandRequest,
     SchoolRecord,
 )
-from patrol.store.store import AlreadyDecided, EventNotFound, Store, sqlite_url
+from patrol.store.store import AlreadyDecided, EventNotFound, OnDemandNotFound, Store, sqlite_url
 
 __all__ = [
     "AlreadyDecided",
@@ -18,6 +20,9 @@ __all__ = [
     "EvidenceRecord",
     "Finding",
     "LookRecord",
+    "OnDemandNotFound",
+    "OnDemandRecord",
+    "OnDemandRequest",
     "SchoolRecord",
     "Store",
     "sqlite_url",

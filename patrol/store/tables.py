@@ -105,3 +105,18 @@ class EvidenceRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     relative_path: Mapped[str] = mapped_column(String(300))
     sha256: Mapped[str] = mapped_column(String(64))
+
+
+class OnDemandRow(Base):
+    """An officer's request to look at every camera of a school now: kept as the audit trail."""
+
+    __tablename__ = "on_demand_patrols"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    school_id: Mapped[str] = mapped_column(ForeignKey("schools.id"), index=True)
+    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    deadline_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    cameras: Mapped[int] = mapped_column(Integer)
+    # When the last of the school's cameras was looked at; null while the patrol is under way.
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
