@@ -32,7 +32,6 @@ class PatrolCamera:
 
 def build_camera(config: PatrolConfig, camera: CameraConfig) -> PatrolCamera:
     sampling = config.sampling
-    max_gap_s = camera.max_gap_s or sampling.default_max_gap_s
     source = RtspSource(
         camera.stream.get_secret_value(),
         open_timeout_s=sampling.open_timeout_s,
@@ -42,10 +41,19 @@ def build_camera(config: PatrolConfig, camera: CameraConfig) -> PatrolCamera:
         zones=[Polygon.of(name, points) for name, points in camera.zones.items()],
         lines=[DirectedLine.of(name, line.points, line.inside) for name, line in camera.lines.items()],
     )
-    pace = CameraPace(camera.id, camera.school, max_gap_s, max_gap_s * sampling.mean_gap_fraction)
+    pace = CameraPace(
+        camera.id, camera.school, camera.role, timetable_of(config, camera.school), camera.max_gap_s
+    )
     return PatrolCamera(
         camera.id, camera.school, camera.name, camera.role, source, build_rules(config, camera), drawing, pace
     )
+
+
+def timetable_of(config: PatrolConfig, school_id: str) -> str:
+    for school in config.schools:
+        if school.id == school_id and school.timetable is not None:
+            return school.timetable
+    return config.calendar.default_timetable
 
 
 def build_sites(config: PatrolConfig) -> tuple[list[SchoolRecord], list[PatrolCamera]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from detectors.tracker import track_clip
 from detectors.types import Detections, PersonDetector
@@ -30,6 +31,10 @@ class LookReport:
     findings: tuple[Finding, ...] = ()
     cleared: tuple[EventType, ...] = ()
     follow_up_in_s: float | None = None
+
+
+class CameraLooker(Protocol):
+    def look(self, camera: PatrolCamera, kind: LookKind) -> LookReport: ...
 
 
 @dataclass
