@@ -153,9 +153,9 @@ class _Camera:
     guard_at: float = INF
     follow_up_at: float | None = None
     follow_up_by: float = INF
-    on_demand: OnDemandTicket | None = None
+    on_demand: list[OnDemandTicket] = field(default_factory=list)  # requests waiting for a look
     running_priority: Priority = Priority.RANDOM
-    running_ticket: OnDemandTicket | None = None
+    running_tickets: list[OnDemandTicket] = field(default_factory=list)
 
 
 class VisitPlan:
@@ -258,11 +258,8 @@ class VisitPlan:
         )
         self.figures.on_demand_requests += 1
         for camera in cameras:
-            if camera.on_demand is not None:
-                # An older request still waiting is served by the same look.
-                camera.on_demand.remaining.discard(camera.index)
-                self._complete_if_done(camera.on_demand, now)
-            camera.on_demand = ticket
+            # A request still waiting from earlier is served by the same look.
+            camera.on_demand.append(ticket)
             self._refresh(camera, now)
         return ticket
 
@@ -335,12 +332,11 @@ class VisitPlan:
         if camera.running_priority <= Priority.GUARANTEE:
             self._forced_load.add(now, took)
         completed = []
-        ticket = camera.running_ticket
-        camera.running_ticket = None
-        if ticket is not None:
+        for ticket in camera.running_tickets:
             ticket.remaining.discard(camera.index)
             if self._complete_if_done(ticket, now):
                 completed.append(ticket)
+        camera.running_tickets = []
         self._refresh(camera, now)
         for entry in self._school_waiting.pop(school, ()):
             heapq.heappush(self._ready, entry)
@@ -406,8 +402,8 @@ class VisitPlan:
     def _request(self, camera: _Camera, now: float) -> tuple[Priority, float] | None:
         """The most urgent thing the camera is due for now, if anything."""
         best: tuple[Priority, float] | None = None
-        if camera.on_demand is not None:
-            best = (Priority.URGENT, camera.on_demand.deadline)
+        if camera.on_demand:
+            best = (Priority.URGENT, min(ticket.deadline for ticket in camera.on_demand))
         if camera.follow_up_at is not None and camera.follow_up_at <= now:
             candidate = (Priority.URGENT, camera.follow_up_by)
             best = candidate if best is None else min(best, candidate)
@@ -479,7 +475,7 @@ class VisitPlan:
         forced = (
             camera.guard_at <= now
             and camera.random_since is None
-            and camera.on_demand is None
+            and not camera.on_demand
             and not follow_up
         )
         if follow_up:
@@ -487,7 +483,7 @@ class VisitPlan:
             if now > camera.follow_up_by:
                 self.figures.follow_ups_late += 1
             camera.follow_up_at, camera.follow_up_by = None, INF
-        elif camera.on_demand is not None:
+        elif camera.on_demand:
             kind = LookKind.ON_DEMAND
         else:
             kind = LookKind.RANDOM
@@ -501,7 +497,7 @@ class VisitPlan:
                 figures.looks_late += now > camera.deadline
                 ratio = (now - origin) / camera.deadline_gap_s
                 figures.worst_gap_ratio = max(figures.worst_gap_ratio, ratio)
-        camera.running_ticket, camera.on_demand = camera.on_demand, None
+        camera.running_tickets, camera.on_demand = camera.on_demand, []
         camera.running_priority = priority
         camera.random_since = None
         camera.busy = True

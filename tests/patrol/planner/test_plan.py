@@ -318,3 +318,19 @@ def test_a_county_day_is_planned_in_logarithmic_time_per_look() -> None:
     looks = sum(len(v) for v in run.visits.values())
     assert looks > 30_000
     assert took / looks < 200e-6, f"{took / looks * 1e6:.0f} µs a look"
+
+
+def test_overlapping_on_demand_requests_each_wait_for_a_look_at_every_camera() -> None:
+    plan = new_plan(county(1, 3, timetable="always"), constant_calendar(1, 86400), workers=1, max_per_school=1)
+    first = plan.request_on_demand("s0", MONDAY, within_s=120)
+    [visit] = plan.due(MONDAY)
+    assert plan.finished(visit.camera_id, MONDAY + 1) == []
+    second = plan.request_on_demand("s0", MONDAY + 1, within_s=120)
+    at, completed = MONDAY + 1, []
+    while len(completed) < 2:
+        [visit] = plan.due(at)
+        assert visit.kind is LookKind.ON_DEMAND
+        at += 1
+        completed += plan.finished(visit.camera_id, at)
+    assert completed == [first, second]
+    assert (first.completed_at, second.completed_at) == (MONDAY + 3, MONDAY + 4)
