@@ -30,7 +30,7 @@ class PatrolCamera:
         return CameraRecord(self.id, self.school_id, self.name, self.role, self.source.describe())
 
 
-def build_camera(config: PatrolConfig, camera: CameraConfig) -> PatrolCamera:
+def build_camera(config: PatrolConfig, camera: CameraConfig, timetable: str | None = None) -> PatrolCamera:
     sampling = config.sampling
     source = RtspSource(
         camera.stream.get_secret_value(),
@@ -41,9 +41,8 @@ def build_camera(config: PatrolConfig, camera: CameraConfig) -> PatrolCamera:
         zones=[Polygon.of(name, points) for name, points in camera.zones.items()],
         lines=[DirectedLine.of(name, line.points, line.inside) for name, line in camera.lines.items()],
     )
-    pace = CameraPace(
-        camera.id, camera.school, camera.role, timetable_of(config, camera.school), camera.max_gap_s
-    )
+    timetable = timetable or timetable_of(config, camera.school)
+    pace = CameraPace(camera.id, camera.school, camera.role, timetable, camera.max_gap_s)
     return PatrolCamera(
         camera.id, camera.school, camera.name, camera.role, source, build_rules(config, camera), drawing, pace
     )
@@ -58,4 +57,7 @@ def timetable_of(config: PatrolConfig, school_id: str) -> str:
 
 def build_sites(config: PatrolConfig) -> tuple[list[SchoolRecord], list[PatrolCamera]]:
     schools = [SchoolRecord(school.id, school.name) for school in config.schools]
-    return schools, [build_camera(config, camera) for camera in config.cameras]
+    timetables = {
+        school.id: school.timetable or config.calendar.default_timetable for school in config.schools
+    }
+    return schools, [build_camera(config, camera, timetables.get(camera.school)) for camera in config.cameras]
