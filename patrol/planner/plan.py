@@ -473,10 +473,7 @@ class VisitPlan:
         priority = request[0]
         follow_up = camera.follow_up_at is not None and camera.follow_up_at <= now
         forced = (
-            camera.guard_at <= now
-            and camera.random_since is None
-            and not camera.on_demand
-            and not follow_up
+            camera.guard_at <= now and camera.random_since is None and not camera.on_demand and not follow_up
         )
         if follow_up:
             kind = LookKind.FOLLOW_UP

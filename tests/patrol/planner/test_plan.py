@@ -321,7 +321,9 @@ def test_a_county_day_is_planned_in_logarithmic_time_per_look() -> None:
 
 
 def test_overlapping_on_demand_requests_each_wait_for_a_look_at_every_camera() -> None:
-    plan = new_plan(county(1, 3, timetable="always"), constant_calendar(1, 86400), workers=1, max_per_school=1)
+    plan = new_plan(
+        county(1, 3, timetable="always"), constant_calendar(1, 86400), workers=1, max_per_school=1
+    )
     first = plan.request_on_demand("s0", MONDAY, within_s=120)
     [visit] = plan.due(MONDAY)
     assert plan.finished(visit.camera_id, MONDAY + 1) == []
