@@ -32,9 +32,8 @@ class PatrolCamera:
         return CameraRecord(self.id, self.school_id, self.name, self.role, self.source.describe())
 
 
-def build_camera(config: PatrolConfig, camera: CameraConfig) -> PatrolCamera:
+def build_camera(config: PatrolConfig, camera: CameraConfig, timetable: str | None = None) -> PatrolCamera:
     sampling = config.sampling
-    max_gap_s = camera.max_gap_s or sampling.default_max_gap_s
     source = RtspSource(
         camera.stream.get_secret_value(),
         open_timeout_s=sampling.open_timeout_s,
@@ -44,7 +43,8 @@ def build_camera(config: PatrolConfig, camera: CameraConfig) -> PatrolCamera:
         zones=[Polygon.of(name, points) for name, points in camera.zones.items()],
         lines=[DirectedLine.of(name, line.points, line.inside) for name, line in camera.lines.items()],
     )
-    pace = CameraPace(camera.id, camera.school, max_gap_s, max_gap_s * sampling.mean_gap_fraction)
+    timetable = timetable or timetable_of(config, camera.school)
+    pace = CameraPace(camera.id, camera.school, camera.role, timetable, camera.max_gap_s)
     thresholds = HealthThresholds(**config.health.model_dump())
     return PatrolCamera(
         camera.id,
@@ -59,6 +59,16 @@ def build_camera(config: PatrolConfig, camera: CameraConfig) -> PatrolCamera:
     )
 
 
+def timetable_of(config: PatrolConfig, school_id: str) -> str:
+    for school in config.schools:
+        if school.id == school_id and school.timetable is not None:
+            return school.timetable
+    return config.calendar.default_timetable
+
+
 def build_sites(config: PatrolConfig) -> tuple[list[SchoolRecord], list[PatrolCamera]]:
     schools = [SchoolRecord(school.id, school.name) for school in config.schools]
-    return schools, [build_camera(config, camera) for camera in config.cameras]
+    timetables = {
+        school.id: school.timetable or config.calendar.default_timetable for school in config.schools
+    }
+    return schools, [build_camera(config, camera, timetables.get(camera.school)) for camera in config.cameras]

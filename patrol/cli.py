@@ -52,6 +52,32 @@ def _parser() -> argparse.ArgumentParser:
     reset.set_defaults(handler=_reset_reference)
     _users_parser(commands)
 
+    plan = commands.add_parser("plan", help="the patrol planner")
+    plan_commands = plan.add_subparsers(required=True, metavar="ACTION")
+    simulate = plan_commands.add_parser(
+        "simulate",
+        help="run the real planner over a simulated county in virtual time",
+        description="Run the real planner over a simulated county in virtual time (no sleeping) "
+        "against N simulated workers, with the built-in school timetable, and report coverage, "
+        "capacity and how random the visit times are.",
+    )
+    simulate.add_argument("--schools", type=_positive_int, default=153)
+    simulate.add_argument("--cameras", type=_positive_int, default=3100)
+    simulate.add_argument("--hours", type=_positive_float, default=24.0)
+    simulate.add_argument("--capacity", type=_positive_int, required=True, help="looks at once, in all")
+    simulate.add_argument(
+        "--per-school", type=_positive_int, default=None, help="looks at once at one school (default: 2)"
+    )
+    simulate.add_argument("--seed", type=int, default=None, help="default: a fresh random seed")
+    simulate.add_argument(
+        "--start",
+        default=None,
+        help="ISO date-time, local to --timezone unless it has an offset (default: next Monday 00:00)",
+    )
+    simulate.add_argument("--timezone", default="Asia/Shanghai")
+    simulate.add_argument("--json", action="store_true", help="print the figures as JSON")
+    simulate.set_defaults(handler=_plan_simulate)
+
     for name, handler, text in (
         ("run", _run, "patrol the configured cameras and serve the dashboard"),
         ("serve", _serve, "serve the API and dashboard only"),
@@ -206,6 +232,20 @@ def _users_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text}")
+    return value
+
+
 def _load(path: Path) -> PatrolConfig:
     config = load_config(path)
     configure_logging(config_secrets(config))
@@ -215,6 +255,57 @@ def _load(path: Path) -> PatrolConfig:
 def _validate_config(args: argparse.Namespace) -> int:
     config = load_config(args.file)
     print(f"{args.file}: OK ({len(config.schools)} schools, {len(config.cameras)} cameras)")
+    return 0
+
+
+def _plan_simulate(args: argparse.Namespace) -> int:
+    import json
+    import random
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from patrol.config.schema import SamplingConfig, default_calendar
+    from patrol.planner import SchoolCalendar
+    from patrol.planner.simulate import build_county, render, simulate
+
+    try:
+        zone = ZoneInfo(args.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        print(f"patrol plan simulate: unknown time zone {args.timezone!r}", file=sys.stderr)
+        return 2
+    if args.start is None:
+        today = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+        start = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+    else:
+        try:
+            start = datetime.fromisoformat(args.start)
+        except ValueError:
+            print(f"patrol plan simulate: --start is not an ISO date-time: {args.start!r}", file=sys.stderr)
+            return 2
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=zone)
+    sampling = SamplingConfig()
+    calendar_config = default_calendar()
+    calendar = SchoolCalendar.from_config(calendar_config, sampling, args.timezone)
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
+    try:
+        paces = build_county(
+            args.schools, args.cameras, rng=random.Random(seed), timetable=calendar_config.default_timetable
+        )
+    except ValueError as exc:
+        print(f"patrol plan simulate: {exc}", file=sys.stderr)
+        return 2
+    result = simulate(
+        paces,
+        calendar,
+        capacity=args.capacity,
+        max_per_school=args.per_school or sampling.max_streams_per_school,
+        start=start.timestamp(),
+        hours=args.hours,
+        seed=seed,
+    )
+    result = {"start": start.isoformat(), **result}
+    print(json.dumps(result, indent=2) if args.json else render(result))
     return 0
 
 

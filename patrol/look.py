@@ -53,6 +53,10 @@ class _Observation:
     reference: ReferenceRecord | None
 
 
+class CameraLooker(Protocol):
+    def look(self, camera: PatrolCamera, kind: LookKind) -> LookReport: ...
+
+
 @dataclass
 class Looker:
     detector: PersonDetector

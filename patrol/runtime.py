@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from patrol.cameras import PatrolCamera
 from patrol.clock import Clock
-from patrol.look import Looker, LookReport
-from patrol.planner import Visit, VisitPlan
-from patrol.store import Store
+from patrol.look import CameraLooker, LookReport
+from patrol.planner import OnDemandTicket, SchoolCalendar, Visit, VisitPlan
+from patrol.store import OnDemandRecord, OnDemandRequest, Store
 from patrol.store.records import LookRecord
 from patrol.types import LookKind, LookOutcome
 
@@ -20,6 +22,10 @@ log = logging.getLogger(__name__)
 
 # The dispatcher re-checks the plan at least this often, so a stop or a new request is never stuck.
 _MAX_IDLE_S = 1.0
+
+
+class UnknownSchool(LookupError):
+    pass
 
 
 @dataclass
@@ -35,22 +41,30 @@ class Patrol:
         self,
         cameras: Sequence[PatrolCamera],
         store: Store,
-        looker: Looker,
+        looker: CameraLooker,
         clock: Clock,
         *,
+        calendar: SchoolCalendar,
         workers: int,
         max_per_school: int,
+        on_demand_within_s: float = 120.0,
+        reinspection_rate_factor: float = 3.0,
+        reinspection_refresh_s: float = 60.0,
     ) -> None:
         self._cameras = {camera.id: camera for camera in cameras}
         self._store = store
         self._looker = looker
         self._clock = clock
         self._workers = workers
+        self._on_demand_within_s = on_demand_within_s
+        self._reinspection_refresh_s = reinspection_refresh_s
         self._plan = VisitPlan(
             [camera.pace for camera in cameras],
+            calendar,
             now=clock.now().timestamp(),
             workers=workers,
             max_per_school=max_per_school,
+            reinspection_rate_factor=reinspection_rate_factor,
         )
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
@@ -58,6 +72,8 @@ class Patrol:
         self._pool: ThreadPoolExecutor | None = None
         self._thread: threading.Thread | None = None
         self._counters = _Counters()
+        self._on_demand_records: dict[int, int] = {}  # planner ticket -> store record
+        self._reinspection_checked = -float("inf")
 
     # Lifecycle -----------------------------------------------------------------------------
 
@@ -90,6 +106,8 @@ class Patrol:
         """Aggregates only: the plan's future visit times are never exposed."""
         with self._lock:
             figures = self._plan.figures
+            admission = self._plan.admission
+            wanted = figures.random_looks_wanted
             return {
                 "running": self._thread is not None and not self._stopping.is_set(),
                 "cameras": len(self._cameras),
@@ -99,8 +117,24 @@ class Patrol:
                 "looks_failed": self._counters.looks_failed,
                 "findings_recorded": self._counters.findings_recorded,
                 "looks_by_outcome": dict(self._counters.by_outcome),
+                "coverage": round(figures.coverage, 4),
                 "looks_late": figures.looks_late,
                 "worst_gap_ratio": round(figures.worst_gap_ratio, 3),
+                "shortfall": {
+                    "random_looks_wanted": wanted,
+                    "random_looks_shed": figures.random_looks_shed,
+                    "shed_share": round(figures.random_looks_shed / wanted, 4) if wanted else 0.0,
+                    "demand_workers": round(admission.demand_workers, 2),
+                    "capacity_workers": self._workers,
+                    "admitted_share": {
+                        "booth_gate_peak": round(admission.key, 3),
+                        "other": round(admission.other, 3),
+                    },
+                },
+                "follow_ups_late": figures.follow_ups_late,
+                "on_demand": {"requests": figures.on_demand_requests, "late": figures.on_demand_late},
+                "schools_reinspected": len(self._plan.reinspected),
+                "look_costs": self._plan.costs.summary(),
             }
 
     def run_look(self, camera_id: str, kind: LookKind = LookKind.ON_DEMAND) -> LookReport:
@@ -109,11 +143,53 @@ class Patrol:
         self._record(report)
         return report
 
+    def request_on_demand(self, school_id: str, requested_by: str) -> OnDemandRecord:
+        """Look at every camera of the school within `on_demand_within_s`, ahead of random looks.
+
+        The request is stored first, with who asked and when, so even a patrol that stops before
+        it is done leaves its audit trail.
+        """
+        cameras = self._plan.cameras_of(school_id)
+        if not cameras:
+            raise UnknownSchool(school_id)
+        requested_at = self._clock.now()
+        record = self._store.record_on_demand(
+            OnDemandRequest(
+                school_id,
+                requested_by,
+                requested_at,
+                requested_at + timedelta(seconds=self._on_demand_within_s),
+                len(cameras),
+            )
+        )
+        with self._wake:
+            ticket = self._plan.request_on_demand(
+                school_id, requested_at.timestamp(), self._on_demand_within_s
+            )
+            self._on_demand_records[ticket.id] = record.id
+            self._wake.notify_all()
+        log.info(
+            "on-demand patrol %d of school %s requested by %s: %d cameras within %.0f s",
+            record.id,
+            school_id,
+            requested_by,
+            len(cameras),
+            self._on_demand_within_s,
+        )
+        return record
+
+    def set_reinspection(self, school_ids: Iterable[str]) -> None:
+        """Schools with open hazards get extra random looks until the set no longer names them."""
+        with self._wake:
+            self._plan.set_reinspection(school_ids, self._clock.now().timestamp())
+            self._wake.notify_all()
+
     # Internals ------------------------------------------------------------------------------
 
     def _dispatch_loop(self) -> None:
         assert self._pool is not None
         while not self._stopping.is_set():
+            self._refresh_reinspection()
             with self._wake:
                 now = self._clock.now().timestamp()
                 for visit in self._plan.due(now):
@@ -121,13 +197,30 @@ class Patrol:
                 wait_s = min(max(self._plan.next_wake(now) - now, 0.01), _MAX_IDLE_S)
                 self._wake.wait(wait_s)
 
+    def _refresh_reinspection(self) -> None:
+        """Re-inspect the schools whose hazards are open in the store; a failed read keeps the last set."""
+        if time.monotonic() - self._reinspection_checked < self._reinspection_refresh_s:
+            return
+        self._reinspection_checked = time.monotonic()
+        try:
+            schools = self._store.schools_with_open_hazards()
+        except Exception as exc:
+            log.warning("cannot read open hazards for re-inspection: %s", type(exc).__name__)
+            return
+        self.set_reinspection(schools)
+
     def _visit(self, visit: Visit) -> None:
         camera = self._cameras[visit.camera_id]
         follow_up_in_s = None
+        failed = True
+        started = time.monotonic()
         try:
             report = self._looker.look(camera, visit.kind)
             self._record(report)
             follow_up_in_s = report.follow_up_in_s
+            failed = report.record.outcome is not LookOutcome.OK
+            if report.findings:
+                self._reinspection_checked = -float("inf")  # a new hazard: re-read soon
         except Exception:
             # A bug in one look must not stop the patrol; the look is still counted.
             log.exception("look at camera %s failed", camera.id)
@@ -140,12 +233,29 @@ class Patrol:
             with self._lock:
                 self._counters.looks_failed += 1
         finally:
+            took_s = time.monotonic() - started
             with self._wake:
                 done_at = self._clock.now().timestamp()
-                self._plan.finished(camera.id, done_at)
+                completed = self._plan.finished(camera.id, done_at, duration_s=took_s, failed=failed)
                 if follow_up_in_s is not None and not self._stopping.is_set():
-                    self._plan.request_follow_up(camera.id, done_at + follow_up_in_s)
+                    self._plan.request_follow_up(camera.id, done_at, follow_up_in_s)
+                records = [(ticket, self._on_demand_records.pop(ticket.id, None)) for ticket in completed]
                 self._wake.notify_all()
+            for ticket, record_id in records:
+                self._complete_on_demand(ticket, record_id)
+
+    def _complete_on_demand(self, ticket: OnDemandTicket, record_id: int | None) -> None:
+        if record_id is None or ticket.completed_at is None:
+            return
+        record = self._store.complete_on_demand(record_id, datetime.fromtimestamp(ticket.completed_at, UTC))
+        log.info(
+            "on-demand patrol %d of school %s done: %d cameras in %.0f s%s",
+            record.id,
+            record.school_id,
+            record.cameras,
+            ticket.completed_at - ticket.requested_at,
+            "" if record.on_time else " (later than asked)",
+        )
 
     def _record(self, report: LookReport) -> None:
         record = report.record

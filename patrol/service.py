@@ -19,6 +19,7 @@ from patrol.cameras import build_sites
 from patrol.clock import SystemClock
 from patrol.config import PatrolConfig
 from patrol.look import Looker
+from patrol.planner import SchoolCalendar
 from patrol.runtime import Patrol
 from patrol.snapshots import CameraSnapshots
 from patrol.store import Store, sqlite_url
@@ -93,8 +94,11 @@ def build_patrol(config: PatrolConfig, store: Store) -> Patrol:
         store,
         looker,
         clock,
+        calendar=SchoolCalendar.from_config(config.calendar, config.sampling, config.timezone),
         workers=config.sampling.workers,
         max_per_school=config.sampling.max_streams_per_school,
+        on_demand_within_s=config.sampling.on_demand_within_s,
+        reinspection_rate_factor=config.sampling.reinspection_rate_factor,
     )
 
 

@@ -6,12 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from patrol.config.schema import ALL_DAYS, TimeSpanConfig
-
-
-def _minutes(clock: str) -> int:
-    hours, minutes = clock.split(":")
-    return int(hours) * 60 + int(minutes)
+from patrol.config.schema import ALL_DAYS, TimeSpanConfig, clock_minutes
 
 
 @dataclass(frozen=True)
@@ -24,8 +19,8 @@ class TimeSpan:
     def of(cls, config: TimeSpanConfig) -> TimeSpan:
         return cls(
             frozenset(ALL_DAYS.index(day) for day in config.days),
-            _minutes(config.start),
-            _minutes(config.end),
+            clock_minutes(config.start),
+            clock_minutes(config.end),
         )
 
     def contains(self, local: datetime) -> bool:

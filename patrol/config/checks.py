@@ -28,6 +28,7 @@ def cross_reference_issues(raw: dict[str, Any]) -> list[ConfigIssue]:
         *rule_names_defined(raw),
         *simulator_scenarios_exist(raw),
         *jurisdiction_issues(raw),
+        *timetables_defined(raw),
     ]
 
 
@@ -112,3 +113,24 @@ def jurisdiction_issues(raw: dict[str, Any]) -> Iterator[ConfigIssue]:
                 yield ConfigIssue(path, f"already covered by station {claimed[school]!r}", school, True)
             else:
                 claimed[school] = station_id
+
+
+def timetables_defined(raw: dict[str, Any]) -> Iterator[ConfigIssue]:
+    calendar = _mapping(raw.get("calendar"))
+    if "timetables" in calendar:
+        names = set(_mapping(calendar.get("timetables")))
+    else:
+        from patrol.config.schema import default_calendar
+
+        names = set(default_calendar().timetables)
+    default = calendar.get("default_timetable", "school_day")
+    # The default matters only when some school relies on it.
+    relies = any(not isinstance(school.get("timetable"), str) for _, school in _items(raw, "schools"))
+    if isinstance(default, str) and default not in names and (relies or "default_timetable" in calendar):
+        path = key_path(("calendar", "default_timetable"), raw)
+        yield ConfigIssue(path, "no timetable with this name under calendar -> timetables", default, True)
+    for index, school in _items(raw, "schools"):
+        name = school.get("timetable")
+        if isinstance(name, str) and name not in names:
+            path = key_path(("schools", index, "timetable"), raw)
+            yield ConfigIssue(path, "no timetable with this name under calendar -> timetables", name, True)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from patrol.types import CameraRole
 
@@ -36,6 +39,11 @@ class TimeSpanConfig(Section):
         if not _CLOCK_TIME.match(value):
             raise ValueError("expected a time of day as HH:MM, 00:00 to 24:00")
         return value
+
+
+def clock_minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
 
 
 class LineConfig(Section):
@@ -79,7 +87,9 @@ class CameraConfig(Section):
     name: str = Field(min_length=1, max_length=200)
     role: CameraRole
     stream: SecretStr = Field(description="RTSP URL; put credentials in ${ENV} placeholders")
-    max_gap_s: float | None = Field(None, ge=10, le=86400, description="Longest time between looks")
+    max_gap_s: float | None = Field(
+        None, ge=10, le=86400, description="Tightens every timetable window's maximum gap for this camera"
+    )
     zones: dict[str, tuple[Point, ...]] = Field(
         default_factory=dict, description="Named polygons, at least 3 normalized points each"
     )
@@ -98,6 +108,7 @@ class CameraConfig(Section):
 class SchoolConfig(Section):
     id: Identifier
     name: str = Field(min_length=1, max_length=200)
+    timetable: str | None = Field(None, description="Name under calendar.timetables; default: its default")
 
 
 class DetectorConfig(Section):
@@ -110,9 +121,20 @@ class DetectorConfig(Section):
 class SamplingConfig(Section):
     workers: int = Field(2, ge=1, le=256, description="Looks run at the same time, in all")
     max_streams_per_school: int = Field(2, ge=1, le=64, description="Concurrent looks at one school")
-    default_max_gap_s: float = Field(1800, ge=10, le=86400)
+    default_max_gap_s: float = Field(
+        1800, ge=10, le=86400, description="Maximum gap of a timetable role that does not set its own"
+    )
     mean_gap_fraction: float = Field(
-        0.4, gt=0.05, le=1, description="Mean gap between looks as a share of the maximum gap"
+        0.4,
+        gt=0.05,
+        le=1,
+        description="The random rate is raised where needed so the mean gap is at most this share of the maximum gap",
+    )
+    on_demand_within_s: float = Field(
+        120, ge=10, le=3600, description="An on-demand patrol looks at every camera of the school within this"
+    )
+    reinspection_rate_factor: float = Field(
+        3, ge=1, le=20, description="Random looks at a school with open hazards come this many times as often"
     )
     open_timeout_s: float = Field(8, gt=0, le=120, description="Bound on connecting and the first picture")
     read_timeout_s: float = Field(5, gt=0, le=120, description="Bound on each later read")
@@ -146,6 +168,99 @@ class HealthConfig(Section):
     )
     moved_tolerance: float = Field(
         0.02, gt=0, lt=0.5, description="How far a landmark may drift, as a share of the width"
+    )
+
+
+class RoleVisitsConfig(Section):
+    weight: float = Field(
+        gt=0,
+        le=10000,
+        description="Visit rate weight: random looks per hour = weight × calendar.base_looks_per_hour",
+    )
+    max_gap_s: float | None = Field(
+        None,
+        ge=10,
+        le=7 * 86400,
+        description="Longest time without a look; default: sampling.default_max_gap_s",
+    )
+
+
+class TimetableWindowConfig(Section):
+    spans: tuple[TimeSpanConfig, ...] = Field(min_length=1, description="When the window is open, local time")
+    peak: bool = Field(False, description="Arrival or dismissal peak: booth and gate guarantees come first")
+    roles: dict[CameraRole, RoleVisitsConfig] = Field(
+        default_factory=dict,
+        description="Camera roles visited in this window; a role not listed is not visited",
+    )
+
+
+class TimetableConfig(Section):
+    windows: dict[str, TimetableWindowConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _windows_do_not_overlap(self) -> TimetableConfig:
+        # A camera is in at most one window at a time; compare spans minute by minute over a week.
+        owner: dict[int, str] = {}
+        for name, window in self.windows.items():
+            for span in window.spans:
+                for minute in _week_minutes(span):
+                    other = owner.setdefault(minute, name)
+                    if other != name:
+                        day, clock = ALL_DAYS[minute // 1440], minute % 1440
+                        raise ValueError(
+                            f"windows {other!r} and {name!r} overlap on {day} at {clock // 60:02d}:{clock % 60:02d}"
+                        )
+        return self
+
+
+def _week_minutes(span: TimeSpanConfig) -> list[int]:
+    start, end = clock_minutes(span.start), clock_minutes(span.end)
+    if start == end:
+        raise ValueError(f"the span {span.start}-{span.end} is empty; write 00:00 to 24:00 for a whole day")
+    # A span across midnight belongs to the day it starts on.
+    length = end - start if end > start else end + 1440 - start
+    minutes: list[int] = []
+    for day in span.days:
+        first = ALL_DAYS.index(day) * 1440 + start
+        minutes.extend(minute % (7 * 1440) for minute in range(first, first + length))
+    return minutes
+
+
+class DateRangeConfig(Section):
+    start: date
+    end: date | None = Field(None, description="Last day, inclusive; default: the start day")
+    name: str = Field("", max_length=200)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateRangeConfig:
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+    @property
+    def last(self) -> date:
+        return self.end or self.start
+
+
+@cache
+def default_calendar() -> CalendarConfig:
+    """The built-in calendar: a typical school day, every date in term, no holidays."""
+    text = (Path(__file__).with_name("default_calendar.yaml")).read_text(encoding="utf-8")
+    return CalendarConfig.model_validate(yaml.safe_load(text))
+
+
+class CalendarConfig(Section):
+    base_looks_per_hour: float = Field(
+        1.0, gt=0, le=3600, description="Random looks per hour of a role with weight 1"
+    )
+    terms: tuple[DateRangeConfig, ...] = Field(
+        (), description="Term dates; no windows open outside them. Empty: every date is in term"
+    )
+    holidays: tuple[DateRangeConfig, ...] = Field((), description="Dates without school: no windows open")
+    default_timetable: str = Field("school_day", description="Timetable of schools that do not name one")
+    timetables: dict[str, TimetableConfig] = Field(
+        default_factory=lambda: dict(default_calendar().timetables),
+        description="Named weekday timetables that schools share; default: the built-in school_day",
     )
 
 
@@ -192,6 +307,9 @@ class PatrolConfig(Section):
     sampling: SamplingConfig = Field(default_factory=SamplingConfig)
     health: HealthConfig = Field(default_factory=HealthConfig)
     windows: dict[str, tuple[TimeSpanConfig, ...]] = Field(default_factory=dict)
+    calendar: CalendarConfig = Field(
+        default_factory=default_calendar, description="When cameras are visited, how often, and how far apart"
+    )
     schools: tuple[SchoolConfig, ...]
     cameras: tuple[CameraConfig, ...]
     jurisdictions: JurisdictionsConfig = Field(default_factory=JurisdictionsConfig)

@@ -156,3 +156,30 @@ class AuditEntry:
 @dataclass(frozen=True)
 class AuditRecord(AuditEntry):
     id: int = 0
+
+
+@dataclass(frozen=True)
+class OnDemandRequest:
+    """An officer asks for every camera of a school to be looked at by `deadline_at`."""
+
+    school_id: str
+    requested_by: str
+    requested_at: datetime
+    deadline_at: datetime
+    cameras: int
+
+
+@dataclass(frozen=True)
+class OnDemandRecord:
+    id: int
+    school_id: str
+    requested_by: str
+    requested_at: datetime
+    deadline_at: datetime
+    cameras: int
+    completed_at: datetime | None = None
+
+    @property
+    def on_time(self) -> bool | None:
+        """None while under way."""
+        return None if self.completed_at is None else self.completed_at <= self.deadline_at

@@ -25,6 +25,8 @@ from patrol.store.records import (
     EvidenceRecord,
     Finding,
     LookRecord,
+    OnDemandRecord,
+    OnDemandRequest,
     ReferenceRecord,
     SchoolRecord,
 )
@@ -37,6 +39,7 @@ from patrol.store.tables import (
     EventRow,
     EvidenceRow,
     LookRow,
+    OnDemandRow,
     SchoolRow,
 )
 from patrol.types import (
@@ -61,6 +64,10 @@ class EventNotFound(LookupError):
 
 
 class CameraNotFound(LookupError):
+    pass
+
+
+class OnDemandNotFound(LookupError):
     pass
 
 
@@ -337,6 +344,57 @@ class Store:
                 return False
             session.delete(row)
             return True
+
+    def schools_with_open_hazards(self) -> set[str]:
+        """Schools with a condition still ongoing that no officer dismissed: they get re-inspection looks."""
+        query = (
+            select(EventRow.school_id)
+            .where(EventRow.ended_at.is_(None), EventRow.status != EventStatus.DISMISSED.value)
+            .distinct()
+        )
+        with self._sessions() as session:
+            return set(session.scalars(query))
+
+    # On-demand patrols ---------------------------------------------------------------------
+
+    def record_on_demand(self, request: OnDemandRequest) -> OnDemandRecord:
+        with self._sessions.begin() as session:
+            row = OnDemandRow(
+                school_id=request.school_id,
+                requested_by=request.requested_by,
+                requested_at=request.requested_at,
+                deadline_at=request.deadline_at,
+                cameras=request.cameras,
+            )
+            session.add(row)
+            session.flush()
+            session.refresh(row)
+            return _on_demand(row)
+
+    def complete_on_demand(self, request_id: int, completed_at: datetime) -> OnDemandRecord:
+        with self._sessions.begin() as session:
+            row = session.get(OnDemandRow, request_id)
+            if row is None:
+                raise OnDemandNotFound(request_id)
+            row.completed_at = completed_at
+            session.flush()
+            session.refresh(row)
+            return _on_demand(row)
+
+    def get_on_demand(self, request_id: int) -> OnDemandRecord:
+        with self._sessions() as session:
+            row = session.get(OnDemandRow, request_id)
+            if row is None:
+                raise OnDemandNotFound(request_id)
+            return _on_demand(row)
+
+    def list_on_demand(self, *, school_id: str | None = None, limit: int = 50) -> list[OnDemandRecord]:
+        """Newest first."""
+        query = select(OnDemandRow).order_by(OnDemandRow.requested_at.desc(), OnDemandRow.id.desc())
+        if school_id is not None:
+            query = query.where(OnDemandRow.school_id == school_id)
+        with self._sessions() as session:
+            return [_on_demand(row) for row in session.scalars(query.limit(limit))]
 
     # Reading and deciding ------------------------------------------------------------------
 
@@ -658,4 +716,16 @@ def _audit(row: AuditRow) -> AuditRecord:
         client=row.client,
         detail=dict(row.detail or {}),
         id=row.id,
+    )
+
+
+def _on_demand(row: OnDemandRow) -> OnDemandRecord:
+    return OnDemandRecord(
+        row.id,
+        row.school_id,
+        row.requested_by,
+        row.requested_at,
+        row.deadline_at,
+        row.cameras,
+        row.completed_at,
     )

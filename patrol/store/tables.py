@@ -188,3 +188,18 @@ _APPEND_ONLY_POSTGRESQL = [
 ]
 for _ddl in (*_APPEND_ONLY_SQLITE, *_APPEND_ONLY_POSTGRESQL):
     event.listen(AuditRow.__table__, "after_create", _ddl)
+
+
+class OnDemandRow(Base):
+    """An officer's request to look at every camera of a school now: kept as the audit trail."""
+
+    __tablename__ = "on_demand_patrols"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    school_id: Mapped[str] = mapped_column(ForeignKey("schools.id"), index=True)
+    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    deadline_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    cameras: Mapped[int] = mapped_column(Integer)
+    # When the last of the school's cameras was looked at; null while the patrol is under way.
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -170,6 +170,127 @@ def test_each_problem_is_named_by_key_path(text: str, expected_path: str, expect
     assert ENV["PATROL_CAMERA_PASSWORD"] not in str(caught.value)
 
 
+def _calendar(**windows: object) -> dict[str, object]:
+    """A calendar with one timetable `t` of the given windows."""
+    return {"default_timetable": "t", "timetables": {"t": {"windows": windows}}}
+
+
+def _window(start: str, end: str, days: list[str] | None = None, **roles: object) -> dict[str, object]:
+    span: dict[str, object] = {"start": start, "end": end}
+    if days is not None:
+        span["days"] = days
+    return {"spans": [span], "roles": roles or {"booth": {"weight": 4, "max_gap_s": 900}}}
+
+
+CALENDAR_PROBLEMS = [
+    pytest.param(
+        _with(("calendar",), _calendar(a=_window("07:00", "08:30"), b=_window("08:00", "09:00"))),
+        "calendar -> timetables -> t",
+        "windows 'a' and 'b' overlap on mon at 08:00",
+        id="overlapping windows",
+    ),
+    pytest.param(
+        _with(
+            ("calendar",),
+            _calendar(a=_window("22:00", "02:00", ["fri"]), b=_window("01:00", "03:00", ["sat"])),
+        ),
+        "calendar -> timetables -> t",
+        "overlap on sat at 01:00",
+        id="a span across midnight overlaps the next day",
+    ),
+    pytest.param(
+        _with(("calendar",), _calendar(a=_window("08:00", "08:00"))),
+        "calendar -> timetables -> t",
+        "is empty",
+        id="empty span",
+    ),
+    pytest.param(
+        _with(("calendar",), _calendar(a=_window("08:00", "09:00", booth={"weight": 0}))),
+        "calendar -> timetables -> t -> windows -> a -> roles -> booth -> weight",
+        "greater than 0",
+        id="weight 0",
+    ),
+    pytest.param(
+        _with(("calendar",), _calendar(a=_window("08:00", "09:00", booth={"weight": 1, "max_gap_s": 5}))),
+        "calendar -> timetables -> t -> windows -> a -> roles -> booth -> max_gap_s",
+        "greater than or equal to 10",
+        id="gap too short",
+    ),
+    pytest.param(
+        _with(("calendar",), _calendar(a=_window("08:00", "09:00", roof={"weight": 1}))),
+        "calendar -> timetables -> t -> windows -> a -> roles -> roof -> [key]",
+        "Input should be",
+        id="unknown role",
+    ),
+    pytest.param(
+        _with(("calendar",), {**_calendar(a=_window("08:00", "09:00")), "default_timetable": "weekday"}),
+        "calendar -> default_timetable",
+        "no timetable with this name",
+        id="unknown default timetable",
+    ),
+    pytest.param(
+        _with(("schools", 0, "timetable"), "boarding"),
+        "schools -> s1 -> timetable",
+        "no timetable with this name under calendar -> timetables (got 'boarding')",
+        id="unknown school timetable",
+    ),
+    pytest.param(
+        _with(("calendar",), {"holidays": [{"start": "2026-05-05", "end": "2026-05-01"}]}),
+        "calendar -> holidays -> [0]",
+        "end 2026-05-01 is before start 2026-05-05",
+        id="holiday ending before it starts",
+    ),
+    pytest.param(
+        _with(("calendar",), {"terms": [{"start": "2026-09-31"}]}),
+        "calendar -> terms -> [0] -> start",
+        "date",
+        id="no such date",
+    ),
+    pytest.param(
+        _with(("sampling",), {"on_demand_within_s": 5}),
+        "sampling -> on_demand_within_s",
+        "greater than or equal to 10",
+        id="on-demand bound too short",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected_path", "expected_words"), CALENDAR_PROBLEMS)
+def test_calendar_problems_are_named_by_key_path(text: str, expected_path: str, expected_words: str) -> None:
+    test_each_problem_is_named_by_key_path(text, expected_path, expected_words)
+
+
+def test_a_config_without_a_calendar_gets_the_built_in_school_day() -> None:
+    config = parse_config(yaml.safe_dump(MINIMAL), environ=ENV)
+    assert config.calendar.default_timetable == "school_day"
+    windows = config.calendar.timetables["school_day"].windows
+    assert {"arrival_peak", "class_hours", "lunch", "dismissal_peak", "evening", "night"} == set(windows)
+    assert windows["arrival_peak"].peak and not windows["class_hours"].peak
+    assert config.calendar.terms == () and config.calendar.holidays == ()
+
+
+def test_schools_may_share_a_named_timetable() -> None:
+    data = yaml.safe_load(_with(("calendar",), _calendar(a=_window("08:00", "09:00"))))
+    data["calendar"]["timetables"]["boarding"] = {"windows": {"all": _window("00:00", "24:00")}}
+    data["schools"] = [
+        {"id": "s1", "name": "One", "timetable": "boarding"},
+        {"id": "s2", "name": "Two", "timetable": "boarding"},
+        {"id": "s3", "name": "Three"},
+    ]
+    config = parse_config(yaml.safe_dump(data), environ=ENV)
+    assert [school.timetable for school in config.schools] == ["boarding", "boarding", None]
+
+
+def test_the_demo_config_looks_around_the_clock_at_most_90_s_apart() -> None:
+    config = load_config(REPO / "config.yaml", environ=ENV)
+    timetable = config.calendar.timetables[config.calendar.default_timetable]
+    [window] = timetable.windows.values()
+    [span] = window.spans
+    assert (span.start, span.end, len(span.days)) == ("00:00", "24:00", 7)
+    assert {role.max_gap_s for role in window.roles.values()} == {90}
+    assert len(window.roles) == 4
+
+
 def test_validate_config_reports_all_three_problems_and_fails(tmp_path: Path) -> None:
     data = yaml.safe_load(yaml.safe_dump(MINIMAL))
     camera = data["cameras"][0]

@@ -12,7 +12,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from patrol.store import AlreadyDecided, CameraRecord, Finding, SchoolRecord, Store, sqlite_url
+from patrol.store import (
+    AlreadyDecided,
+    CameraRecord,
+    Finding,
+    OnDemandNotFound,
+    OnDemandRequest,
+    SchoolRecord,
+    Store,
+    sqlite_url,
+)
 from patrol.types import CameraRole, EventStatus, EventType
 
 T0 = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
@@ -124,3 +133,45 @@ def test_two_officers_deciding_at_once_one_wins(booth_store: Store) -> None:
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(decide, [EventStatus.CONFIRMED, EventStatus.DISMISSED] * 8))
     assert sorted(outcomes) == ["refused"] * 15 + ["won"]
+
+
+def test_an_on_demand_patrol_is_kept_with_who_asked_when_and_when_it_was_done(booth_store: Store) -> None:
+    store = booth_store
+    asked = store.record_on_demand(
+        OnDemandRequest("s1", "officer Wang", T0, T0 + timedelta(seconds=120), cameras=1)
+    )
+    assert (asked.school_id, asked.requested_by, asked.requested_at, asked.cameras) == (
+        "s1",
+        "officer Wang",
+        T0,
+        1,
+    )
+    assert asked.deadline_at == T0 + timedelta(seconds=120)
+    assert asked.completed_at is None and asked.on_time is None
+    done = store.complete_on_demand(asked.id, T0 + timedelta(seconds=75))
+    assert done.completed_at == T0 + timedelta(seconds=75) and done.on_time is True
+    assert store.get_on_demand(asked.id) == done
+    an_hour_on = T0 + timedelta(hours=1)
+    later = store.record_on_demand(
+        OnDemandRequest("s1", "officer Li", an_hour_on, an_hour_on + timedelta(seconds=120), cameras=1)
+    )
+    assert store.list_on_demand(school_id="s1") == [later, done]
+    assert store.list_on_demand(school_id="s2") == []
+    with pytest.raises(OnDemandNotFound):
+        store.get_on_demand(asked.id + 100)
+    with pytest.raises(OnDemandNotFound):
+        store.complete_on_demand(asked.id + 100, T0)
+
+
+def test_schools_with_open_hazards_are_those_with_an_ongoing_undismissed_event(booth_store: Store) -> None:
+    store = booth_store
+    assert store.schools_with_open_hazards() == set()
+    event = store.record_finding(_finding(T0))
+    assert store.schools_with_open_hazards() == {"s1"}
+    store.decide(event.id, EventStatus.DISMISSED, "a shadow", T0 + timedelta(minutes=1))
+    assert store.schools_with_open_hazards() == set()
+    store.end_condition("booth-1", EventType.GUARD_ABSENT, T0 + timedelta(minutes=2))
+    store.record_finding(_finding(T0 + timedelta(minutes=3)))
+    assert store.schools_with_open_hazards() == {"s1"}
+    store.end_condition("booth-1", EventType.GUARD_ABSENT, T0 + timedelta(minutes=4))
+    assert store.schools_with_open_hazards() == set()
