@@ -52,6 +52,7 @@ _ENUMS: dict[str, dict[str, tuple[str, str]]] = {
         AuditAction.EVIDENCE_VIEW: ("查看证据", "Evidence viewed"),
         AuditAction.SNAPSHOT: ("实时抓拍", "Snapshot"),
         AuditAction.ON_DEMAND_PATROL: ("临时巡查", "On-demand patrol"),
+        AuditAction.REFERENCE_RESET: ("重置参考画面", "Reference view reset"),
         AuditAction.EXPORT: ("导出", "Export"),
     },
     "camera_role": {

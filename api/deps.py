@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 from api.settings import ApiSettings
 from patrol.accounts import Accounts, Jurisdictions
 from patrol.clock import Clock
-from patrol.store import Store
+from patrol.store import OnDemandRecord, Store
 
 
 class PatrolControl(Protocol):
@@ -22,6 +22,10 @@ class PatrolControl(Protocol):
 
         Never future sample times: the plan stays secret, even from officers.
         """
+        ...
+
+    def request_on_demand(self, school_id: str, requested_by: str) -> OnDemandRecord:
+        """Look at every camera of the school now, within the configured bound; recorded with who asked."""
         ...
 
 

@@ -11,7 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from api.redaction import mask_passwords, mask_passwords_in
 from patrol.accounts import Jurisdiction, Permission, UserRecord
 from patrol.accounts.records import ROLE_PERMISSIONS
-from patrol.store import AuditRecord, CameraHealthRecord, CameraRecord, DecisionRecord, EventRecord
+from patrol.store import (
+    AuditRecord,
+    CameraHealthRecord,
+    CameraRecord,
+    DecisionRecord,
+    EventRecord,
+    OnDemandRecord,
+)
 from patrol.types import (
     AuditAction,
     CameraRole,
@@ -155,6 +162,35 @@ class CameraPublic(PublicModel):
             role=camera.role,
             stream_redacted=mask_passwords(camera.stream_redacted),
         )
+
+
+class OnDemandPublic(PublicModel):
+    """An on-demand patrol of a school: who asked, when, the deadline, and when it was done."""
+
+    id: int
+    school_id: str
+    requested_by: str
+    requested_at: datetime
+    deadline_at: datetime
+    cameras: int
+    completed_at: datetime | None
+
+    @classmethod
+    def from_record(cls, record: OnDemandRecord) -> OnDemandPublic:
+        return cls(
+            id=record.id,
+            school_id=record.school_id,
+            requested_by=record.requested_by,
+            requested_at=record.requested_at,
+            deadline_at=record.deadline_at,
+            cameras=record.cameras,
+            completed_at=record.completed_at,
+        )
+
+
+class ReferenceResetPublic(PublicModel):
+    camera_id: str
+    had_reference: bool = Field(description="False when no reference view had been taken yet")
 
 
 class CamerasPublic(PublicModel):

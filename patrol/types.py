@@ -87,4 +87,5 @@ class AuditAction(StrEnum):
     EVIDENCE_VIEW = "evidence_view"
     SNAPSHOT = "snapshot"
     ON_DEMAND_PATROL = "on_demand_patrol"
+    REFERENCE_RESET = "reference_reset"
     EXPORT = "export"

@@ -145,6 +145,27 @@ def test_no_response_carries_the_camera_password(demo) -> None:  # type: ignore[
         assert not any(password in body for password in users.values()), path
 
 
+def test_an_on_demand_patrol_looks_at_every_camera_of_the_school_within_its_bound(demo) -> None:  # type: ignore[no-untyped-def]
+    base, _, _, users = demo
+    client = _session(base, "officer", users["officer"])
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text)
+    assert csrf, "the dashboard carries the session's CSRF token"
+    asked = client.post("/api/v1/schools/xihe-middle/patrol", headers={"X-CSRF-Token": csrf.group(1)})
+    assert asked.status_code == 202, asked.text
+    patrol = asked.json()
+    assert (patrol["school_id"], patrol["requested_by"], patrol["cameras"]) == ("xihe-middle", "officer", 3)
+    deadline = time.monotonic() + 180
+    while patrol["completed_at"] is None and time.monotonic() < deadline:
+        time.sleep(2)
+        patrol = client.get(f"/api/v1/schools/xihe-middle/patrols/{patrol['id']}").json()
+    print(f"on-demand patrol asked at {patrol['requested_at']}, done at {patrol['completed_at']}")
+    assert patrol["completed_at"] is not None
+    assert patrol["completed_at"] <= patrol["deadline_at"]
+    supervisor = _session(base, "supervisor", users["supervisor"])
+    entries = supervisor.get("/api/v1/audit", params={"action": "on_demand_patrol"}).json()["data"]
+    assert [(e["username"], e["target"]) for e in entries] == [("officer", "school:xihe-middle")]
+
+
 def test_ctrl_c_stops_the_demo_cleanly_and_the_log_keeps_the_password_out(demo) -> None:  # type: ignore[no-untyped-def]
     base, log_path, process, users = demo
     process.send_signal(signal.SIGINT)

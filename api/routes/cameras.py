@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Request, Response, status
 
 from api.audit import audit
-from api.auth import SnapshotterDep, ViewerDep
+from api.auth import CameraManagerDep, SnapshotterDep, ViewerDep
 from api.deps import SnapshotsDep, StoreDep
 from api.redaction import mask_passwords
 from api.routes.events import ID_PATTERN, Responses, SiteId
-from api.schemas import CameraPublic, CamerasPublic, ErrorPublic
+from api.schemas import CameraPublic, CamerasPublic, ErrorPublic, ReferenceResetPublic
 from patrol.types import AuditAction
 from streams.errors import StreamError, StreamTimeout
 
@@ -88,3 +88,20 @@ def camera_snapshot(
             detail={"outcome": outcome},
         )
     return Response(picture, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+
+@router.post(
+    "/{camera_id}/reference/reset",
+    response_model=ReferenceResetPublic,
+    responses={**NOT_FOUND, 403: {"model": ErrorPublic, "description": "Administrators only"}},
+    summary="Forget the camera's reference view; its next good look takes a new one (audited)",
+)
+def reset_reference(
+    request: Request, store: StoreDep, viewer: CameraManagerDep, camera_id: CameraId
+) -> ReferenceResetPublic:
+    camera = store.get_camera(camera_id, school_ids=viewer.school_ids)
+    had = store.reset_reference(camera.id)
+    audit(
+        request, viewer, AuditAction.REFERENCE_RESET, target=f"camera:{camera.id}", school_id=camera.school_id
+    )
+    return ReferenceResetPublic(camera_id=camera.id, had_reference=had)

@@ -20,6 +20,7 @@ class Permission(StrEnum):
     READ_AUDIT = "read_audit"
     EXPORT = "export"
     MANAGE_USERS = "manage_users"
+    MANAGE_CAMERAS = "manage_cameras"
 
 
 _DISPATCHER = frozenset({Permission.VIEW})
@@ -29,7 +30,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DISPATCHER: _DISPATCHER,
     Role.OFFICER: _OFFICER,
     Role.SUPERVISOR: _SUPERVISOR,
-    Role.ADMINISTRATOR: _SUPERVISOR | {Permission.MANAGE_USERS},
+    Role.ADMINISTRATOR: _SUPERVISOR | {Permission.MANAGE_USERS, Permission.MANAGE_CAMERAS},
 }
 
 
