@@ -68,7 +68,14 @@ def demo(
         assert len(users) == 4, (
             out_path.read_text(encoding="utf-8") + log_path.read_text(encoding="utf-8")[-3000:]
         )
-        yield f"http://127.0.0.1:{api_port}", log_path, process, users
+        base = f"http://127.0.0.1:{api_port}"
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        yield base, log_path, process, users
     finally:
         if process.poll() is None:
             process.kill()
