@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -182,10 +183,10 @@ class HazardRegister:
 
     def clear_by_look(
         self, camera_id: str, event_type: EventType, seen_at: datetime, look_id: int | None
-    ) -> list[HazardRecord]:
+    ) -> builtins.list[HazardRecord]:
         """A patrol look of the camera no longer shows the problem: the evidence for every open
         hazard of that camera and rule raised before it; a rectified one clears at once."""
-        changed: list[tuple[HazardRecord, HazardAction]] = []
+        changed: builtins.list[tuple[HazardRecord, HazardAction]] = []
         with self._sessions.begin() as session:
             rows: Sequence[HazardRow] = session.scalars(
                 select(HazardRow)

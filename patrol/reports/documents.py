@@ -120,7 +120,7 @@ def notice_pdf(facts: NoticeFacts, label: Labeller, timezone: str) -> bytes:
     return _render(story)
 
 
-def _table(rows: list[list[object]], widths: list[float] | None = None) -> Table:
+def _table(rows: Sequence[Sequence[object]], widths: list[float] | None = None) -> Table:
     table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -291,16 +291,18 @@ def report_pdf(data: ReportData, label: Labeller) -> bytes:
         _table([["统计", "名称", "本期", "上期"], *[list(map(str, r)) for r in _summary_rows(data, label)]]),
         Paragraph("二、巡查覆盖", _HEAD),
         _table(
-            [["摄像头", "学校", "巡查次数", "应巡查", "覆盖率"]]
-            + [
-                [
-                    c.camera_id,
-                    data.school_names.get(c.school_id, c.school_id),
-                    str(c.looks),
-                    f"{c.expected:.1f}",
-                    f"{c.achieved:.0%}",
-                ]
-                for c in data.current.coverage
+            [
+                ["摄像头", "学校", "巡查次数", "应巡查", "覆盖率"],
+                *(
+                    [
+                        c.camera_id,
+                        data.school_names.get(c.school_id, c.school_id),
+                        str(c.looks),
+                        f"{c.expected:.1f}",
+                        f"{c.achieved:.0%}",
+                    ]
+                    for c in data.current.coverage
+                ),
             ]
         ),
         Paragraph("三、发现问题明细", _HEAD),

@@ -130,11 +130,11 @@ def compute(
         states: Counter[str] = Counter()
         overdue = 0
         clearance_s: list[float] = []
-        for row in session.execute(hazards):
-            states[row.state] += 1
-            overdue += is_overdue(HazardState(row.state), row.deadline, now)
-            if row.cleared_at is not None:
-                clearance_s.append((row.cleared_at - row.first_seen).total_seconds())
+        for state, deadline, cleared_at, first_seen in session.execute(hazards):
+            states[state] += 1
+            overdue += is_overdue(HazardState(state), deadline, now)
+            if cleared_at is not None:
+                clearance_s.append((cleared_at - first_seen).total_seconds())
         look_counts: dict[str, Counter[str]] = {}
         for camera_id, outcome, count in session.execute(looks):
             look_counts.setdefault(camera_id, Counter())[outcome] += int(count)
