@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 from api.deps import PatrolControl, SnapshotTaker
 from api.errors import install_error_handlers
 from api.pages import install_page_handlers
-from api.routes import audit, auth, cameras, dashboard, events, health, live, schools
+from api.routes import audit, auth, cameras, dashboard, events, hazards, health, live, reports, schools
 from api.settings import ApiSettings
 from patrol.accounts import Accounts, Jurisdictions
 from patrol.clock import Clock, SystemClock
@@ -54,6 +54,8 @@ def create_app(
     app.include_router(cameras.router, prefix=API_PREFIX)
     app.include_router(schools.router, prefix=API_PREFIX)
     app.include_router(audit.router, prefix=API_PREFIX)
+    app.include_router(hazards.router, prefix=API_PREFIX)
+    app.include_router(reports.router, prefix=API_PREFIX)
     app.include_router(auth.router)
     app.include_router(health.router)
     app.include_router(dashboard.router)

@@ -136,3 +136,5 @@ PatrolRequesterDep = Annotated[Viewer, Depends(permitted(Permission.ON_DEMAND_PA
 CameraManagerDep = Annotated[Viewer, Depends(permitted(Permission.MANAGE_CAMERAS))]
 AuditReaderDep = Annotated[Viewer, Depends(permitted(Permission.READ_AUDIT))]
 AuditPageDep = Annotated[Viewer, Depends(page_permitted(Permission.READ_AUDIT))]
+HazardManagerDep = Annotated[Viewer, Depends(permitted(Permission.MANAGE_HAZARDS))]
+ExporterDep = Annotated[Viewer, Depends(permitted(Permission.EXPORT))]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from patrol.hazards.lifecycle import EscalationLevel, HazardState
 from patrol.types import AuditAction, CameraRole, DecisionReason, EventStatus, EventType, LookOutcome, Role
 
 LANGUAGES = ("zh-CN", "en")
@@ -60,6 +61,17 @@ _ENUMS: dict[str, dict[str, tuple[str, str]]] = {
         CameraRole.GATE_INSIDE: ("校门内", "Gate, inside"),
         CameraRole.GATE_OUTSIDE: ("校门外", "Gate, outside"),
         CameraRole.YARD: ("校园", "Yard"),
+    },
+    "hazard_state": {
+        HazardState.NOTIFIED: ("已通报", "Notified"),
+        HazardState.RECTIFYING: ("整改中", "Rectifying"),
+        HazardState.RECTIFIED: ("已整改", "Rectified"),
+        HazardState.CLEARED: ("已清零", "Cleared"),
+    },
+    "hazard_level": {
+        EscalationLevel.ON_THE_SPOT: ("立行立改", "Fixed on the spot"),
+        EscalationLevel.NOTICE: ("整改通知书", "Rectification notice"),
+        EscalationLevel.EDUCATION_DEPARTMENT: ("移交教育部门", "Referred to the education department"),
     },
     "outcome": {
         LookOutcome.OK: ("正常", "OK"),

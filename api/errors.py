@@ -10,6 +10,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from patrol.hazards import HazardNotFound, IllegalTransition
 from patrol.store import AlreadyDecided, CameraNotFound, EventNotFound, NotDecided, RevisionConflict
 
 
@@ -31,6 +32,16 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(CameraNotFound, _camera_not_found)
     app.add_exception_handler(NotDecided, _not_decided)
     app.add_exception_handler(RevisionConflict, _revision_conflict)
+    app.add_exception_handler(HazardNotFound, _hazard_not_found)
+    app.add_exception_handler(IllegalTransition, _illegal_transition)
+
+
+async def _hazard_not_found(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": f"hazard {exc.args[0]} not found"}, status_code=status.HTTP_404_NOT_FOUND)
+
+
+async def _illegal_transition(_request: Request, exc: Exception) -> JSONResponse:
+    return AsciiJSONResponse({"detail": str(exc)}, status_code=status.HTTP_409_CONFLICT)
 
 
 async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from patrol.cameras import PatrolCamera
 from patrol.clock import Clock
+from patrol.hazards import HazardRegister
 from patrol.look import CameraLooker, LookReport
 from patrol.planner import OnDemandTicket, SchoolCalendar, Visit, VisitPlan
 from patrol.store import OnDemandRecord, OnDemandRequest, Store
@@ -50,9 +51,11 @@ class Patrol:
         on_demand_within_s: float = 120.0,
         reinspection_rate_factor: float = 3.0,
         reinspection_refresh_s: float = 60.0,
+        hazards: HazardRegister | None = None,
     ) -> None:
         self._cameras = {camera.id: camera for camera in cameras}
         self._store = store
+        self._hazards = hazards or HazardRegister(store)
         self._looker = looker
         self._clock = clock
         self._workers = workers
@@ -271,7 +274,15 @@ class Patrol:
             ended = self._store.end_condition(record.camera_id, event_type, record.finished_at)
             if ended is not None:
                 log.info("camera %s: %s no longer seen (event %d)", record.camera_id, event_type, ended.id)
-        self._store.record_look(record)
+        look_id = self._store.record_look(record)
+        # A look that no longer shows a rule's condition is the evidence that clears its hazards.
+        for event_type in report.cleared:
+            for hazard in self._hazards.clear_by_look(
+                record.camera_id, event_type, record.finished_at, look_id
+            ):
+                log.info(
+                    "camera %s: hazard %d %s by look %d", record.camera_id, hazard.id, hazard.state, look_id
+                )
         log.info(
             "look %s at camera %s: %s, %d frames, up to %d persons",
             record.kind,

@@ -19,6 +19,7 @@ from patrol.cameras import build_sites
 from patrol.clock import SystemClock
 from patrol.config import PatrolConfig
 from patrol.look import Looker
+from patrol.notify import Notifier
 from patrol.planner import SchoolCalendar
 from patrol.runtime import Patrol
 from patrol.snapshots import CameraSnapshots
@@ -131,6 +132,10 @@ def run(config: PatrolConfig, *, with_simulator: bool) -> None:
     store = open_store(config)
     with ExitStack() as running:
         running.callback(store.close)
+        notifier = Notifier.from_config(config.notify)
+        notifier.start()
+        running.callback(notifier.stop)
+        store.add_listener(notifier)
         accounts = open_accounts(config, store)
         if with_simulator:
             ensure_demo_users(config, accounts)

@@ -19,13 +19,20 @@ class Permission(StrEnum):
     REVISE = "revise"
     READ_AUDIT = "read_audit"
     EXPORT = "export"
+    MANAGE_HAZARDS = "manage_hazards"
+    """Register, advance and escalate hazards."""
     MANAGE_USERS = "manage_users"
     MANAGE_CAMERAS = "manage_cameras"
 
 
 _DISPATCHER = frozenset({Permission.VIEW})
 _OFFICER = _DISPATCHER | {Permission.DECIDE, Permission.SNAPSHOT, Permission.ON_DEMAND_PATROL}
-_SUPERVISOR = _OFFICER | {Permission.REVISE, Permission.READ_AUDIT, Permission.EXPORT}
+_SUPERVISOR = _OFFICER | {
+    Permission.REVISE,
+    Permission.READ_AUDIT,
+    Permission.EXPORT,
+    Permission.MANAGE_HAZARDS,
+}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DISPATCHER: _DISPATCHER,
     Role.OFFICER: _OFFICER,

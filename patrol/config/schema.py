@@ -298,6 +298,44 @@ class JurisdictionsConfig(Section):
     stations: tuple[StationConfig, ...] = ()
 
 
+class MqttConfig(Section):
+    enabled: bool = Field(False, description="Publish event and hazard changes to an MQTT broker")
+    host: str = Field("127.0.0.1", min_length=1, description="Broker host")
+    port: int = Field(1883, ge=1, le=65535)
+    topic_prefix: str = Field(
+        "school-patrol",
+        pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_/-]{0,99}$",
+        description="Topics: <prefix>/events/<type>",
+    )
+    username: str | None = None
+    password: SecretStr | None = None
+
+
+class WebhookConfig(Section):
+    url: str = Field(pattern=r"^https?://[^\s]+$", description="POSTed a JSON body for each change")
+    secret_header: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9-]{1,64}$", description="Header carrying `secret`, e.g. X-Patrol-Secret"
+    )
+    secret: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _secret_with_header(self) -> WebhookConfig:
+        if (self.secret_header is None) != (self.secret is None):
+            raise ValueError("secret_header and secret go together")
+        return self
+
+
+class NotifyConfig(Section):
+    mqtt: MqttConfig = Field(default_factory=MqttConfig)
+    webhooks: tuple[WebhookConfig, ...] = ()
+    queue_size: int = Field(
+        1000, ge=1, le=100_000, description="Changes waiting to be sent; more are dropped"
+    )
+    retries: int = Field(3, ge=0, le=10, description="Webhook attempts after the first")
+    backoff_s: float = Field(1.0, gt=0, le=60, description="Wait before the first retry, doubled each time")
+    timeout_s: float = Field(5.0, gt=0, le=60, description="Per webhook request")
+
+
 class PatrolConfig(Section):
     timezone: str = Field("Asia/Shanghai", description="IANA zone of the schools' clocks")
     data_dir: Path = Field(Path("data"), description="Database, evidence files and caches")
@@ -314,3 +352,4 @@ class PatrolConfig(Section):
     cameras: tuple[CameraConfig, ...]
     jurisdictions: JurisdictionsConfig = Field(default_factory=JurisdictionsConfig)
     simulator: SimulatorConfig | None = None
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)

@@ -19,12 +19,14 @@ from patrol.store.records import (
 from patrol.store.store import (
     AlreadyDecided,
     CameraNotFound,
+    ChangeListener,
     EventNotFound,
     NotDecided,
     OnDemandNotFound,
     RevisionConflict,
     SchoolScope,
     Store,
+    event_payload,
     sqlite_url,
 )
 
@@ -35,6 +37,7 @@ __all__ = [
     "CameraHealthRecord",
     "CameraNotFound",
     "CameraRecord",
+    "ChangeListener",
     "DecisionRecord",
     "EventNotFound",
     "EventRecord",
@@ -51,5 +54,6 @@ __all__ = [
     "SchoolRecord",
     "SchoolScope",
     "Store",
+    "event_payload",
     "sqlite_url",
 ]

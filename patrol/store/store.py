@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,6 +39,7 @@ from patrol.store.tables import (
     DecisionRow,
     EventRow,
     EvidenceRow,
+    HazardRow,
     LookRow,
     OnDemandRow,
     SchoolRow,
@@ -57,6 +59,9 @@ SchoolScope = Collection[str] | None
 
 # An event ongoing all day would otherwise gather hundreds of near-identical frames.
 MAX_EVIDENCE_PER_EVENT = 10
+
+# Told of every change other systems may want to hear about: (kind, payload), after the commit.
+ChangeListener = Callable[[str, dict[str, Any]], None]
 
 
 class EventNotFound(LookupError):
@@ -115,6 +120,21 @@ class Store:
         self._engine = _engine(url)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         self.evidence_dir = evidence_dir
+        self._listeners: list[ChangeListener] = []
+
+    # Change notices ------------------------------------------------------------------------
+    # Announced here, after each commit, so the patrol's looks and the API's decisions reach
+    # other systems through one place; a listener must return at once and never raise.
+
+    def add_listener(self, listener: ChangeListener) -> None:
+        self._listeners.append(listener)
+
+    def announce(self, kind: str, payload: dict[str, Any]) -> None:
+        for listener in self._listeners:
+            try:
+                listener(kind, payload)
+            except Exception:  # a broken listener must not break a look or a request
+                logging.getLogger(__name__).exception("change listener failed")
 
     def create_schema(self) -> None:
         self.evidence_dir.mkdir(parents=True, exist_ok=True)
@@ -262,7 +282,9 @@ class Store:
                 )
                 session.add(row)
                 session.flush()
+                created = True
             else:
+                created = False
                 row.last_seen = max(row.last_seen, finding.seen_at)
                 row.looks = EventRow.looks + 1  # counted by the database, not from a stale read
                 row.details = {**row.details, "latest": finding.details}
@@ -274,7 +296,10 @@ class Store:
                     session.add(self._write_evidence(row.id, finding))
             session.flush()
             session.refresh(row)
-            return self._record(session, row)
+            record = self._record(session, row)
+        if created:
+            self.announce("event", event_payload(record, "new"))
+        return record
 
     def end_condition(self, camera_id: str, event_type: EventType, seen_at: datetime) -> EventRecord | None:
         """A look no longer shows the condition: the ongoing event, if any, ends."""
@@ -284,7 +309,9 @@ class Store:
                 return None
             row.ended_at = max(seen_at, row.last_seen)
             session.flush()
-            return self._record(session, row)
+            record = self._record(session, row)
+        self.announce("event", event_payload(record, "ended"))
+        return record
 
     def _write_evidence(self, event_id: int, finding: Finding) -> EvidenceRow:
         assert finding.evidence_jpeg is not None
@@ -346,14 +373,16 @@ class Store:
             return True
 
     def schools_with_open_hazards(self) -> set[str]:
-        """Schools with a condition still ongoing that no officer dismissed: they get re-inspection looks."""
-        query = (
+        """Schools with a condition still ongoing that no officer dismissed, or with a registered
+        hazard not yet cleared: they get re-inspection looks."""
+        ongoing = (
             select(EventRow.school_id)
             .where(EventRow.ended_at.is_(None), EventRow.status != EventStatus.DISMISSED.value)
             .distinct()
         )
+        registered = select(HazardRow.school_id).where(HazardRow.state != "cleared").distinct()
         with self._sessions() as session:
-            return set(session.scalars(query))
+            return set(session.scalars(ongoing)) | set(session.scalars(registered))
 
     # On-demand patrols ---------------------------------------------------------------------
 
@@ -504,19 +533,20 @@ class Store:
                 raise EventNotFound(event_id)
             if decided.rowcount != 1:  # type: ignore[attr-defined]
                 raise AlreadyDecided(self._record(session, row))
-            session.add(
-                DecisionRow(
-                    event_id=event_id,
-                    decided_by=decided_by,
-                    role=role,
-                    status=status.value,
-                    reason=reason.value if reason else None,
-                    note=note,
-                    decided_at=decided_at,
-                )
+            decision = DecisionRow(
+                event_id=event_id,
+                decided_by=decided_by,
+                role=role,
+                status=status.value,
+                reason=reason.value if reason else None,
+                note=note,
+                decided_at=decided_at,
             )
+            session.add(decision)
             session.flush()
-            return self._record(session, row)
+            record = self._record(session, row)
+        self.announce("event", event_payload(record, "decided"))
+        return record
 
     def revise(
         self,
@@ -555,9 +585,11 @@ class Store:
                 row.decision_note = note
                 row.decided_at = decided_at
                 session.flush()
-                return self._record(session, row)
+                record = self._record(session, row)
         except IntegrityError:
             raise RevisionConflict(f"event {event_id} was revised by someone else a moment ago") from None
+        self.announce("event", event_payload(record, "revised"))
+        return record
 
     def decisions(self, event_id: int, *, school_ids: SchoolScope = None) -> list[DecisionRecord]:
         """The event's decision history, oldest first."""
@@ -667,6 +699,22 @@ class Store:
             ),
             decision=_decision(latest) if (latest := Store._latest_decision(session, row.id)) else None,
         )
+
+
+def event_payload(record: EventRecord, change: str) -> dict[str, Any]:
+    """What other systems hear of an event: ids, place, type, state, times; never a stream address."""
+    return {
+        "event_id": record.id,
+        "school_id": record.school_id,
+        "camera_id": record.camera_id,
+        "type": record.type.value,
+        "change": change,
+        "status": record.status.value,
+        "first_seen": record.first_seen.isoformat(),
+        "last_seen": record.last_seen.isoformat(),
+        "ended_at": record.ended_at.isoformat() if record.ended_at else None,
+        "decided_at": record.decided_at.isoformat() if record.decided_at else None,
+    }
 
 
 def _write_durably(target: Path, data: bytes) -> None:

@@ -203,3 +203,43 @@ class OnDemandRow(Base):
     cameras: Mapped[int] = mapped_column(Integer)
     # When the last of the school's cameras was looked at; null while the patrol is under way.
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class HazardRow(Base):
+    """A confirmed finding registered for rectification (patrol.hazards owns the rules)."""
+
+    __tablename__ = "hazards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), unique=True)
+    school_id: Mapped[str] = mapped_column(ForeignKey("schools.id"), index=True)
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"), index=True)
+    type: Mapped[str] = mapped_column(String(32), index=True)
+    level: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    deadline: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    # Proof the problem is gone: a later patrol look of the camera, or an officer's verification.
+    evidence_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    evidence_look_id: Mapped[int | None] = mapped_column(ForeignKey("looks.id"), nullable=True)
+    evidence_note: Mapped[str] = mapped_column(Text, default="")
+    cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class HazardTransitionRow(Base):
+    """Every change of a hazard: who, when, what, and why. Rows are never changed."""
+
+    __tablename__ = "hazard_transitions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    by: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    from_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    to_state: Mapped[str] = mapped_column(String(16))
+    level: Mapped[str] = mapped_column(String(32))
+    deadline: Mapped[datetime] = mapped_column(UtcDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from patrol.accounts.tables import ApiTokenRow, SessionRow, UserRow
-from patrol.store import CameraRecord, Finding, Store
+from patrol.hazards import EscalationLevel, HazardRegister
+from patrol.store import CameraRecord, Finding, OnDemandRequest, Store
 from patrol.types import CameraRole, EventType
 from tests.api.live import read_feed, served
 from tests.api.support import (
+    DECIDED_AT,
     PASSWORD,
     PLANTED_PASSWORD,
     T0,
@@ -45,7 +48,25 @@ def _stored_secrets(store: Store) -> list[str]:
 def test_no_answer_carries_a_password_or_a_hash(store: Store, site: Site) -> None:
     app = make_app(store, snapshots=StillCameras())
     events = [site.a, site.b, site.c, site.d, site.e]
+    hazard = HazardRegister(store).create(
+        site.b.id,
+        level=EscalationLevel.NOTICE,
+        deadline=DECIDED_AT + timedelta(days=3),
+        owner="x",
+        by="t",
+        now=DECIDED_AT,
+    )
+    patrol = store.record_on_demand(
+        OnDemandRequest("north", "officer", DECIDED_AT, DECIDED_AT + timedelta(minutes=2), 2)
+    )
+    period = "from=2025-03-03T00:00:00Z&to=2025-03-04T00:00:00Z"
     urls: dict[str, list[str]] = {
+        "/api/v1/hazards": ["/api/v1/hazards"],
+        "/api/v1/hazards/{hazard_id}": [f"/api/v1/hazards/{hazard.id}"],
+        "/api/v1/hazards/{hazard_id}/notice.pdf": [f"/api/v1/hazards/{hazard.id}/notice.pdf"],
+        "/api/v1/reports": [f"/api/v1/reports?{period}&format={f}" for f in ("csv", "xlsx", "pdf")],
+        "/api/v1/stats": [f"/api/v1/stats?{period}"],
+        "/api/v1/schools/{school_id}/patrols/{request_id}": [f"/api/v1/schools/north/patrols/{patrol.id}"],
         "/api/v1/events": ["/api/v1/events", "/api/v1/events?school=north&limit=200"],
         "/api/v1/events/{event_id}": [f"/api/v1/events/{event.id}" for event in events],
         "/api/v1/events/{event_id}/decisions": [f"/api/v1/events/{event.id}/decisions" for event in events],

@@ -1,0 +1,325 @@
+"""Documents supervisors hand on: the rectification notice per hazard, and the period report as
+CSV, XLSX and PDF. Chinese text uses reportlab's built-in STSong-Light CID font (no font file)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.drawing.image import Image as XlsxImage
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from patrol.hazards.records import HazardRecord
+from patrol.reports.statistics import Statistics
+
+FONT = "STSong-Light"
+# A label for an enum value: (group, value) -> text, e.g. ("type", "guard_absent") -> "门卫脱岗".
+Labeller = Callable[[str, str], str]
+
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+_BODY = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=16)
+_TITLE = ParagraphStyle("title", parent=_BODY, fontSize=18, leading=26, alignment=1)
+_HEAD = ParagraphStyle("head", parent=_BODY, fontSize=12.5, leading=20, spaceBefore=6)
+
+
+@dataclass(frozen=True)
+class NoticeFacts:
+    hazard: HazardRecord
+    school_name: str
+    camera_name: str
+    issuer: str
+    summary: str
+    first_seen: datetime
+    evidence_jpegs: Sequence[bytes]
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    event_id: int
+    first_seen: datetime
+    school: str
+    camera: str
+    type: str
+    summary: str
+    decision: str
+    hazard_state: str
+    reference_number: str
+    clearance_hours: float | None
+    thumbnail: bytes | None
+
+
+@dataclass(frozen=True)
+class ReportData:
+    issuer: str
+    timezone: str
+    current: Statistics
+    previous: Statistics
+    findings: Sequence[FindingRow]
+    school_names: dict[str, str]
+
+
+def _local(value: datetime, timezone: str) -> str:
+    return value.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def _picture(jpeg: bytes, width_mm: float) -> Image:
+    picture = Image(io.BytesIO(jpeg))
+    scale = width_mm * mm / picture.imageWidth
+    picture.drawWidth, picture.drawHeight = width_mm * mm, picture.imageHeight * scale
+    return picture
+
+
+def notice_pdf(facts: NoticeFacts, label: Labeller, timezone: str) -> bytes:
+    """整改通知书 (a notice-level hazard or above) or 提醒通报 (fixed on the spot)."""
+    hazard = facts.hazard
+    title = "提醒通报" if hazard.level.value == "on_the_spot" else "隐患整改通知书"
+    story: list[Flowable] = [
+        Paragraph(title, _TITLE),
+        Paragraph(hazard.reference_number, ParagraphStyle("ref", parent=_BODY, alignment=1)),
+        Spacer(1, 6 * mm),
+        Paragraph(f"{facts.school_name}：", _BODY),
+        Paragraph(
+            f"经视频巡查，{_local(facts.first_seen, timezone)} 在贵校{facts.camera_name}发现"
+            f"“{label('type', hazard.type.value)}”问题：{facts.summary}。"
+            f"请于 {_local(hazard.deadline, timezone)} 前完成整改，并将整改情况报送{facts.issuer}。",
+            _BODY,
+        ),
+        Spacer(1, 4 * mm),
+    ]
+    rows = [
+        ["学校", facts.school_name],
+        ["地点", facts.camera_name],
+        ["问题类型", label("type", hazard.type.value)],
+        ["发现情况", facts.summary],
+        ["处置等级", label("hazard_level", hazard.level.value)],
+        ["整改期限", _local(hazard.deadline, timezone)],
+        ["责任人", hazard.owner],
+        ["当前状态", label("hazard_state", hazard.state.value)],
+    ]
+    story.append(_table([[Paragraph(a, _BODY), Paragraph(b, _BODY)] for a, b in rows], [30 * mm, 130 * mm]))
+    if facts.evidence_jpegs:
+        story.append(Paragraph("证据画面", _HEAD))
+        story.extend(_picture(jpeg, 120) for jpeg in facts.evidence_jpegs[:3])
+    story += [
+        Spacer(1, 8 * mm),
+        Paragraph("抄送：县公安局、乡镇中心校", _BODY),
+        Paragraph(f"签发单位：{facts.issuer}", _BODY),
+        Paragraph(f"签发日期：{_local(hazard.created_at, timezone)[:10]}", _BODY),
+    ]
+    return _render(story)
+
+
+def _table(rows: Sequence[Sequence[object]], widths: list[float] | None = None) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("FONTSIZE", (0, 0), (-1, -1), 9),
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
+    return table
+
+
+def _render(story: list[Flowable]) -> bytes:
+    out = io.BytesIO()
+    SimpleDocTemplate(out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm).build(story)
+    return out.getvalue()
+
+
+# The report --------------------------------------------------------------------------------
+
+HEADER = (
+    "事件编号",
+    "发现时间",
+    "学校",
+    "地点",
+    "问题类型",
+    "发现情况",
+    "处置",
+    "隐患状态",
+    "文号",
+    "清零用时（小时）",
+)
+
+
+def _summary_rows(data: ReportData, label: Labeller) -> list[tuple[str, str, int, int]]:
+    """(kind, name, this period, previous period)."""
+    rows = [("合计", "发现问题", data.current.found, data.previous.found)]
+    for kind in sorted(set(data.current.by_type) | set(data.previous.by_type)):
+        rows.append(
+            (
+                "类型",
+                label("type", kind),
+                data.current.by_type.get(kind, 0),
+                data.previous.by_type.get(kind, 0),
+            )
+        )
+    for school in sorted(set(data.current.by_school) | set(data.previous.by_school)):
+        rows.append(
+            (
+                "学校",
+                data.school_names.get(school, school),
+                data.current.by_school.get(school, 0),
+                data.previous.by_school.get(school, 0),
+            )
+        )
+    return rows
+
+
+def report_csv(data: ReportData, label: Labeller) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["统计", "名称", "本期", "上期"])
+    writer.writerows(_summary_rows(data, label))
+    writer.writerow([])
+    writer.writerow(["摄像头", "学校", "巡查次数", "正常巡查", "应巡查", "覆盖率"])
+    for c in data.current.coverage:
+        writer.writerow(
+            [
+                c.camera_id,
+                data.school_names.get(c.school_id, c.school_id),
+                c.looks,
+                c.looks_ok,
+                round(c.expected, 1),
+                round(c.achieved, 3),
+            ]
+        )
+    writer.writerow([])
+    writer.writerow(HEADER)
+    for f in data.findings:
+        writer.writerow(
+            [
+                f.event_id,
+                _local(f.first_seen, data.timezone),
+                f.school,
+                f.camera,
+                f.type,
+                f.summary,
+                f.decision,
+                f.hazard_state,
+                f.reference_number,
+                "" if f.clearance_hours is None else round(f.clearance_hours, 2),
+            ]
+        )
+    # A BOM so spreadsheet programs read the Chinese as UTF-8.
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def report_xlsx(data: ReportData, label: Labeller) -> bytes:
+    book = Workbook()
+    summary = book.active
+    assert summary is not None
+    summary.title = "汇总"
+    summary.append(["统计", "名称", "本期", "上期"])
+    for row in _summary_rows(data, label):
+        summary.append(list(row))
+    summary.freeze_panes = "A2"
+    coverage = book.create_sheet("覆盖")
+    coverage.append(["摄像头", "学校", "巡查次数", "正常巡查", "应巡查", "覆盖率"])
+    for c in data.current.coverage:
+        coverage.append(
+            [
+                c.camera_id,
+                data.school_names.get(c.school_id, c.school_id),
+                c.looks,
+                c.looks_ok,
+                c.expected,
+                c.achieved,
+            ]
+        )
+    coverage.freeze_panes = "A2"
+    findings = book.create_sheet("发现问题")
+    findings.append([*HEADER, "缩略图"])
+    zone = ZoneInfo(data.timezone)
+    for index, f in enumerate(data.findings, start=2):
+        findings.append(
+            [
+                f.event_id,
+                # Excel has no time zones: local wall-clock time, as a real date cell.
+                f.first_seen.astimezone(zone).replace(tzinfo=None),
+                f.school,
+                f.camera,
+                f.type,
+                f.summary,
+                f.decision,
+                f.hazard_state,
+                f.reference_number,
+                f.clearance_hours,
+            ]
+        )
+        findings.cell(index, 2).number_format = "yyyy-mm-dd hh:mm"
+        if f.thumbnail:
+            image = XlsxImage(io.BytesIO(f.thumbnail))
+            image.width, image.height = 96, 54
+            findings.add_image(image, f"K{index}")
+            findings.row_dimensions[index].height = 42
+    findings.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def report_pdf(data: ReportData, label: Labeller) -> bytes:
+    since = _local(data.current.since, data.timezone)
+    until = _local(data.current.until, data.timezone)
+    story: list[Flowable] = [
+        Paragraph("视频巡查工作报告", _TITLE),
+        Paragraph(f"{data.issuer}　{since} 至 {until}", ParagraphStyle("sub", parent=_BODY, alignment=1)),
+        Spacer(1, 5 * mm),
+        Paragraph(
+            f"本期通过视频巡查发现并通报问题 {data.current.found} 个（上期 {data.previous.found} 个），"
+            f"隐患已清零 {data.current.hazards_by_state.get('cleared', 0)} 个，"
+            f"逾期未清零 {data.current.hazards_overdue} 个；巡查覆盖率 {data.current.coverage_achieved:.0%}。",
+            _BODY,
+        ),
+        Paragraph("一、问题统计", _HEAD),
+        _table([["统计", "名称", "本期", "上期"], *[list(map(str, r)) for r in _summary_rows(data, label)]]),
+        Paragraph("二、巡查覆盖", _HEAD),
+        _table(
+            [
+                ["摄像头", "学校", "巡查次数", "应巡查", "覆盖率"],
+                *(
+                    [
+                        c.camera_id,
+                        data.school_names.get(c.school_id, c.school_id),
+                        str(c.looks),
+                        f"{c.expected:.1f}",
+                        f"{c.achieved:.0%}",
+                    ]
+                    for c in data.current.coverage
+                ),
+            ]
+        ),
+        Paragraph("三、发现问题明细", _HEAD),
+    ]
+    cell = ParagraphStyle("cell", parent=_BODY, fontSize=8, leading=11)
+    rows: list[list[object]] = [["缩略图", "时间", "学校/地点", "类型", "处置", "隐患状态", "清零用时"]]
+    for f in data.findings:
+        rows.append(
+            [
+                _picture(f.thumbnail, 28) if f.thumbnail else "",
+                Paragraph(_local(f.first_seen, data.timezone), cell),
+                Paragraph(f"{f.school}<br/>{f.camera}", cell),
+                Paragraph(f.type, cell),
+                Paragraph(f.decision, cell),
+                Paragraph(f"{f.hazard_state}<br/>{f.reference_number}", cell),
+                "" if f.clearance_hours is None else f"{f.clearance_hours:.1f} 小时",
+            ]
+        )
+    story.append(_table(rows, [32 * mm, 24 * mm, 34 * mm, 22 * mm, 16 * mm, 30 * mm, 16 * mm]))
+    return _render(story)
