@@ -29,8 +29,6 @@ def _config(port: int) -> str:
         {
             "windows": {"always": [{"start": "00:00", "end": "24:00"}]},
             "calendar": AROUND_THE_CLOCK,
-            # The simulated empty booth is a still render: looks alike to the picture-frozen check.
-            "health": {"frozen_max_difference": 0},
             "sampling": {"workers": 1, "max_streams_per_school": 1, "open_timeout_s": 5.0},
             "schools": [{"id": "s1", "name": "一中"}],
             "cameras": [
