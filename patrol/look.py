@@ -183,13 +183,19 @@ class Looker:
         self, camera: PatrolCamera, kind: LookKind, started_at: datetime, exc: StreamError
     ) -> LookReport:
         now = self.clock.now()
-        outcome = LookOutcome.AUTH_REFUSED if isinstance(exc, StreamAuthRefused) else LookOutcome.UNREACHABLE
+        refused = isinstance(exc, StreamAuthRefused)
+        outcome = LookOutcome.AUTH_REFUSED if refused else LookOutcome.UNREACHABLE
+        found, other = (
+            (EventType.CAMERA_AUTH_REFUSED, EventType.CAMERA_UNREACHABLE)
+            if refused
+            else (EventType.CAMERA_UNREACHABLE, EventType.CAMERA_AUTH_REFUSED)
+        )
         # StreamError messages are built from the redacted address only.
         reason = str(exc)
         log.warning("camera %s: %s", camera.id, reason)
         finding = Finding(
             camera.id,
-            EventType.CAMERA_UNREACHABLE,
+            found,
             now,
             f"camera could not be looked at: {reason}",
             {
@@ -199,7 +205,7 @@ class Looker:
             },
         )
         record = LookRecord(camera.id, kind, started_at, now, outcome, detail=reason)
-        return LookReport(record, findings=(finding,))
+        return LookReport(record, findings=(finding,), cleared=(other,))
 
 
 def _jpeg(image: NDArray[np.uint8]) -> bytes:

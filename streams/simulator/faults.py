@@ -19,14 +19,12 @@ class Fault(StrEnum):
     MOVED = "moved"  # the camera knocked to point elsewhere
 
 
-def apply_fault(image: Image, fault: Fault | None, first: Image | None = None) -> Image:
-    """The picture the faulty camera sends instead of `image`; `first` is the loop's first picture."""
-    if fault is None:
+def apply_fault(image: Image, fault: Fault | None) -> Image:
+    """The picture the faulty camera sends instead of `image` (a frozen one repeats an earlier one)."""
+    if fault is None or fault is Fault.FROZEN:
         return image
     if fault is Fault.BLACK:
         return np.zeros_like(image)
-    if fault is Fault.FROZEN:
-        return image if first is None else first
     if fault is Fault.COVERED:
         # Mostly dark with a little light leaking around the edge of the hand.
         blurred = cv2.GaussianBlur(image, (0, 0), 25)

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import math
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from streams.simulator.camera import NOISE_GAIN, CameraTraits, Lighting, add_sensor_noise, apply_lighting
+from streams.simulator.faults import Fault, apply_fault
 from streams.simulator.people import PERSON_NAMES, cutout
 from streams.simulator.scene import SCENE_NAMES, Image, backdrop
 
@@ -97,6 +98,7 @@ class Scenario:
     lighting: Lighting = Lighting.DAY
     camera: CameraTraits = field(default_factory=CameraTraits)
     loop: bool = True
+    fault: Fault | None = None  # what a broken camera sends instead (health tests)
 
     def __post_init__(self) -> None:
         if isinstance(self.scene, str) and self.scene not in SCENE_NAMES:
@@ -191,6 +193,11 @@ def render(scenario: Scenario, t: float, *, noise: bool = True) -> Image:
     BGR at the camera's resolution. With ``noise``, the frame carries the camera's sensor
     noise for its frame of the timeline: consecutive frames differ, the same frame is the same.
     """
+    if scenario.fault is Fault.FROZEN:
+        # A stuck encoder: the very same picture, noise and all, for ever.
+        return render(replace(scenario, fault=None), 0.0, noise=noise)
+    if scenario.fault is not None:
+        return apply_fault(render(replace(scenario, fault=None), t, noise=noise), scenario.fault)
     camera = scenario.camera
     frame = backdrop(scenario.scene, camera.width, camera.height).copy()
     # Nearer people (feet lower in the frame) are drawn last so they cover farther ones.

@@ -26,22 +26,9 @@ from patrol.store.tables import LookRow
 from patrol.types import CameraRole, EventType, LookKind, LookOutcome
 from tests.api.support import make_app
 from tests.conftest import free_port
+from tests.patrol.support import AROUND_THE_CLOCK, patrol_of
 
 PASSWORD = "Planted-Patrol-Secret-0b7"
-# Looks at any hour of any day, so the test does not depend on when it runs.
-AROUND_THE_CLOCK = {
-    "default_timetable": "always",
-    "timetables": {
-        "always": {
-            "windows": {
-                "all_day": {
-                    "spans": [{"start": "00:00", "end": "24:00"}],
-                    "roles": {role.value: {"weight": 60, "max_gap_s": 600} for role in CameraRole},
-                }
-            }
-        }
-    },
-}
 OPEN_TIMEOUT_S = 2.0
 
 
@@ -78,20 +65,7 @@ def test_dead_cameras_are_recorded_unreachable_within_their_timeout_and_the_patr
 ) -> None:  # type: ignore[no-untyped-def]
     rtsp_port = simulator_server({"/s1/booth": "booth_staffed"}, PASSWORD)
     config = parse_config(_config(rtsp_port, free_port(), silent_camera_port), environ={"CAM_PW": PASSWORD})
-    store = Store(sqlite_url(tmp_path), tmp_path / "evidence")
-    store.create_schema()
-    schools, cameras = build_sites(config)
-    store.sync_sites(schools, [c.record() for c in cameras])
-    clock = SystemClock()
-    patrol = Patrol(
-        cameras,
-        store,
-        Looker(detector, config.sampling, clock),
-        clock,
-        calendar=SchoolCalendar.from_config(config.calendar, config.sampling, config.timezone),
-        workers=3,
-        max_per_school=3,
-    )
+    patrol, store = patrol_of(config, detector, tmp_path)
 
     patrol.start()
     time.sleep(25)

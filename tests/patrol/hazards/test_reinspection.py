@@ -9,17 +9,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from patrol.cameras import build_sites
 from patrol.clock import SystemClock
 from patrol.config import parse_config
 from patrol.hazards import EscalationLevel, HazardRegister, HazardState
-from patrol.look import Looker
-from patrol.planner import SchoolCalendar
 from patrol.runtime import Patrol
-from patrol.store import Store, sqlite_url
+from patrol.store import Store
 from patrol.types import EventStatus, EventType, LookKind
 from tests.conftest import free_port
-from tests.patrol.test_patrol import AROUND_THE_CLOCK
+from tests.patrol.support import AROUND_THE_CLOCK, patrol_of
 
 PASSWORD = "Planted-Hazard-Secret-4c1"
 
@@ -67,20 +64,8 @@ def test_a_hazard_goes_through_every_state_and_clears_on_the_next_look_once_the_
 
     simulator = serve("booth_empty")
     config = parse_config(_config(port), environ={"CAM_PW": PASSWORD})
-    store = Store(sqlite_url(tmp_path), tmp_path / "evidence")
-    store.create_schema()
-    schools, cameras = build_sites(config)
-    store.sync_sites(schools, [c.record() for c in cameras])
+    patrol, store = patrol_of(config, detector, tmp_path)
     clock = SystemClock()
-    patrol = Patrol(
-        cameras,
-        store,
-        Looker(detector, config.sampling, clock),
-        clock,
-        calendar=SchoolCalendar.from_config(config.calendar, config.sampling, config.timezone),
-        workers=1,
-        max_per_school=1,
-    )
     register = HazardRegister(store)
     try:
         events = _raise_finding(patrol, store)

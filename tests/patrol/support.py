@@ -1,0 +1,48 @@
+"""A patrol over real cameras as the tests build it: config text in, a stored, running Patrol out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from patrol.cameras import build_sites
+from patrol.clock import SystemClock
+from patrol.config import PatrolConfig
+from patrol.look import Looker
+from patrol.planner import SchoolCalendar
+from patrol.runtime import Patrol
+from patrol.store import Store, sqlite_url
+from patrol.types import CameraRole
+
+# Looks at any hour of any day, so the tests do not depend on when they run.
+AROUND_THE_CLOCK = {
+    "default_timetable": "always",
+    "timetables": {
+        "always": {
+            "windows": {
+                "all_day": {
+                    "spans": [{"start": "00:00", "end": "24:00"}],
+                    "roles": {role.value: {"weight": 60, "max_gap_s": 600} for role in CameraRole},
+                }
+            }
+        }
+    },
+}
+
+
+def patrol_of(config: PatrolConfig, detector, tmp_path: Path) -> tuple[Patrol, Store]:  # type: ignore[no-untyped-def]
+    """The real Patrol over a fresh SQLite store, wired as `patrol run` wires it."""
+    store = Store(sqlite_url(tmp_path), tmp_path / "evidence")
+    store.create_schema()
+    schools, cameras = build_sites(config)
+    store.sync_sites(schools, [camera.record() for camera in cameras])
+    clock = SystemClock()
+    patrol = Patrol(
+        cameras,
+        store,
+        Looker(detector, config.sampling, clock, references=store),
+        clock,
+        calendar=SchoolCalendar.from_config(config.calendar, config.sampling, config.timezone),
+        workers=config.sampling.workers,
+        max_per_school=config.sampling.max_streams_per_school,
+    )
+    return patrol, store
