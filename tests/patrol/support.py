@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from patrol.cameras import build_sites
 from patrol.clock import SystemClock
 from patrol.config import PatrolConfig
@@ -46,3 +48,33 @@ def patrol_of(config: PatrolConfig, detector, tmp_path: Path) -> tuple[Patrol, S
         max_per_school=config.sampling.max_streams_per_school,
     )
     return patrol, store
+
+
+def booth_camera_config(camera_id: str, stream: str, *, confirm_after_s: float) -> str:
+    """One school with one guard-booth camera, its stream's password in ${CAM_PW}."""
+    return yaml.safe_dump(
+        {
+            "windows": {"always": [{"start": "00:00", "end": "24:00"}]},
+            "calendar": AROUND_THE_CLOCK,
+            "sampling": {"workers": 1, "max_streams_per_school": 1, "open_timeout_s": 5.0},
+            "schools": [{"id": "s1", "name": "一中"}],
+            "cameras": [
+                {
+                    "id": camera_id,
+                    "school": "s1",
+                    "name": "门卫室",
+                    "role": "booth",
+                    "stream": stream,
+                    "zones": {"booth": [[0.3, 0.15], [0.7, 0.15], [0.7, 0.95], [0.3, 0.95]]},
+                    "rules": {
+                        "guard_absent": {
+                            "zone": "booth",
+                            "confirm_after_s": confirm_after_s,
+                            "windows": ["always"],
+                        }
+                    },
+                }
+            ],
+        },
+        allow_unicode=True,
+    )

@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 
 from patrol.clock import SystemClock
 from patrol.config import parse_config
@@ -16,30 +15,14 @@ from patrol.runtime import Patrol
 from patrol.store import Store
 from patrol.types import EventStatus, EventType, LookKind
 from tests.conftest import free_port
-from tests.patrol.support import AROUND_THE_CLOCK, patrol_of
+from tests.patrol.support import booth_camera_config, patrol_of
 
 PASSWORD = "Planted-Hazard-Secret-4c1"
 
 
 def _config(port: int) -> str:
-    return yaml.safe_dump(
-        {
-            "windows": {"always": [{"start": "00:00", "end": "24:00"}]},
-            "calendar": AROUND_THE_CLOCK,
-            "sampling": {"workers": 1, "max_streams_per_school": 1, "open_timeout_s": 5.0},
-            "schools": [{"id": "s1", "name": "一中"}],
-            "cameras": [
-                {
-                    "id": "booth",
-                    "school": "s1",
-                    "name": "门卫室",
-                    "role": "booth",
-                    "stream": f"rtsp://patrol:${{CAM_PW}}@127.0.0.1:{port}/s1/booth",
-                    "zones": {"booth": [[0.3, 0.15], [0.7, 0.15], [0.7, 0.95], [0.3, 0.95]]},
-                    "rules": {"guard_absent": {"zone": "booth", "confirm_after_s": 1, "windows": ["always"]}},
-                }
-            ],
-        }
+    return booth_camera_config(
+        "booth", f"rtsp://patrol:${{CAM_PW}}@127.0.0.1:{port}/s1/booth", confirm_after_s=1
     )
 
 

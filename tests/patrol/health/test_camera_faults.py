@@ -12,7 +12,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import yaml
 
 from patrol.config import parse_config
 from patrol.runtime import Patrol
@@ -21,7 +20,7 @@ from patrol.types import EventType, LookKind
 from streams.simulator import SCENARIOS, SimulatorServer
 from streams.simulator.faults import Fault
 from tests.conftest import free_port
-from tests.patrol.support import AROUND_THE_CLOCK, patrol_of
+from tests.patrol.support import booth_camera_config, patrol_of
 
 PASSWORD = "Planted-Health-Secret-7e2"
 HEALTHY = SCENARIOS["booth_staffed"]
@@ -57,24 +56,10 @@ def camera(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Camera]:
 
 
 def _patrol(camera: Camera, detector, tmp_path: Path) -> tuple[Patrol, Store]:  # type: ignore[no-untyped-def]
-    config = {
-        "windows": {"always": [{"start": "00:00", "end": "24:00"}]},
-        "calendar": AROUND_THE_CLOCK,
-        "sampling": {"workers": 1, "max_streams_per_school": 1, "open_timeout_s": 5.0},
-        "schools": [{"id": "s1", "name": "一中"}],
-        "cameras": [
-            {
-                "id": "cam",
-                "school": "s1",
-                "name": "门卫室",
-                "role": "booth",
-                "stream": f"rtsp://patrol:${{CAM_PW}}@127.0.0.1:{camera.port}/cam",
-                "zones": {"booth": [[0.3, 0.15], [0.7, 0.15], [0.7, 0.95], [0.3, 0.95]]},
-                "rules": {"guard_absent": {"zone": "booth", "confirm_after_s": 60, "windows": ["always"]}},
-            }
-        ],
-    }
-    return patrol_of(parse_config(yaml.safe_dump(config), environ={"CAM_PW": PASSWORD}), detector, tmp_path)
+    config = booth_camera_config(
+        "cam", f"rtsp://patrol:${{CAM_PW}}@127.0.0.1:{camera.port}/cam", confirm_after_s=60
+    )
+    return patrol_of(parse_config(config, environ={"CAM_PW": PASSWORD}), detector, tmp_path)
 
 
 def _ongoing(store: Store) -> set[EventType]:
