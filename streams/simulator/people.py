@@ -1,16 +1,23 @@
-"""Person cut-outs taken from a real photograph.
+"""Person cut-outs taken from real pictures.
 
 The detector under test must find these people, so they are photo pixels with a
-segmentation mask, not drawings. The source is ultralytics' bundled ``bus.jpg``: it
-ships with the ultralytics package we depend on anyway, so no download is needed. Of its pedestrians
-only two are whole: a third, cut in half by the photo's edge, gave weak and doubled
-detections (confidence down to 0.25), so it is not used.
+segmentation mask, not drawings. Two sources:
+
+- ultralytics' bundled ``bus.jpg``: it ships with the ultralytics package we depend on
+  anyway, so no download is needed. Of its pedestrians only two are whole: a third, cut
+  in half by the photo's edge, gave weak and doubled detections (confidence down to
+  0.25), so it is not used.
+- the CC BY footage ``desk_visits_intel_cc-by.mp4`` in the media folder beside the
+  project (``../shared/media``, or ``$PATROL_MEDIA_DIR``): six more people, cut out by
+  subtracting the empty room (``desk_room_empty.png``). That folder is not part of the
+  repository, so these people exist only where it does (``footage_available()``).
 """
 
 from __future__ import annotations
 
 import functools
 import importlib.util
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -75,7 +82,26 @@ _BUS_PEOPLE: dict[str, _Hints] = {
     ),
 }
 
-PERSON_NAMES: tuple[str, ...] = tuple(_BUS_PEOPLE)
+# Frame indices of the footage where each person stands still at the table, whole in view.
+_FOOTAGE_PEOPLE: dict[str, int] = {
+    "grey_cardigan": 100,
+    "black_hoodie": 400,
+    "long_hair": 600,
+    "black_tshirt": 800,
+    "grey_sweater": 1000,
+    "grey_shirt": 1300,
+}
+FOOTAGE_FILE = "desk_visits_intel_cc-by.mp4"
+FOOTAGE_BACKGROUND_FILE = "desk_room_empty.png"
+MEDIA_DIR_VARIABLE = "PATROL_MEDIA_DIR"
+
+BUS_PERSON_NAMES: tuple[str, ...] = tuple(_BUS_PEOPLE)
+FOOTAGE_PERSON_NAMES: tuple[str, ...] = tuple(_FOOTAGE_PEOPLE)
+PERSON_NAMES: tuple[str, ...] = BUS_PERSON_NAMES + FOOTAGE_PERSON_NAMES
+
+
+class MissingMedia(FileNotFoundError):
+    """A person from the shared footage was asked for, but the footage is not here."""
 
 
 @dataclass(frozen=True)
@@ -163,9 +189,14 @@ def _segment(photo: NDArray[np.uint8], hints: _Hints) -> NDArray[np.uint8]:
 
 @functools.cache
 def cutout(name: str, *, mirrored: bool = False) -> Cutout:
-    """One person from bus.jpg, segmented once per process and then cached."""
+    """One person, segmented once per process and then cached.
+
+    Raises MissingMedia for a footage person when the footage is absent.
+    """
     if mirrored:
         return cutout(name).mirrored()
+    if name in _FOOTAGE_PEOPLE:
+        return _footage_cutout(name)
     try:
         hints = _BUS_PEOPLE[name]
     except KeyError:
@@ -181,4 +212,103 @@ def cutout(name: str, *, mirrored: bool = False) -> Cutout:
         image=_read_only(photo[y : y + h, x : x + w]),
         alpha=_read_only(alpha),
         faces_left=hints.faces_left,
+    )
+
+
+# ---------------------------------------------------------------- people from the footage
+
+
+def media_dir() -> Path:
+    """The shared media folder: ``$PATROL_MEDIA_DIR``, else ``../shared/media`` from the repository."""
+    configured = os.environ.get(MEDIA_DIR_VARIABLE)
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parents[3] / "shared" / "media"
+
+
+def footage_paths() -> tuple[Path, Path]:
+    folder = media_dir()
+    return folder / FOOTAGE_FILE, folder / FOOTAGE_BACKGROUND_FILE
+
+
+def footage_available() -> bool:
+    return all(path.is_file() for path in footage_paths())
+
+
+def missing_footage_reason() -> str | None:
+    """Why footage people cannot be drawn here, or None when they can."""
+    missing = [path for path in footage_paths() if not path.is_file()]
+    if not missing:
+        return None
+    names = ", ".join(path.name for path in missing)
+    return (
+        f"{names} not found in {media_dir()} (the shared media folder beside the project; "
+        f"set ${MEDIA_DIR_VARIABLE} to point elsewhere)"
+    )
+
+
+@functools.cache
+def _footage_frames() -> tuple[dict[int, NDArray[np.uint8]], NDArray[np.uint8]]:
+    """The frames the people are cut from, and the empty room."""
+    reason = missing_footage_reason()
+    if reason is not None:
+        raise MissingMedia(f"people from the desk footage are not available: {reason}")
+    import av  # only needed for footage people
+
+    video, empty = footage_paths()
+    room = cv2.imread(str(empty))
+    if room is None:
+        raise MissingMedia(f"cannot read {empty}")
+    wanted = set(_FOOTAGE_PEOPLE.values())
+    frames: dict[int, NDArray[np.uint8]] = {}
+    with av.open(str(video)) as container:
+        for index, frame in enumerate(container.decode(video=0)):
+            if index in wanted:
+                frames[index] = np.asarray(frame.to_ndarray(format="bgr24"), np.uint8)
+            if len(frames) == len(wanted):
+                break
+    if len(frames) != len(wanted):
+        raise MissingMedia(f"{video} is shorter than expected")
+    return frames, np.asarray(room, np.uint8)
+
+
+# Where the wall of the empty room meets its floor (in its 432 rows): shadows fall below it.
+_FLOOR_ROW = 245
+
+
+def _subtract(frame: NDArray[np.uint8], room: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """0/1 mask of the one person in ``frame``: what differs from the empty room, less shadows."""
+    seen = cv2.GaussianBlur(frame, (5, 5), 0).astype(np.float32) + 1.0
+    empty = cv2.GaussianBlur(room, (5, 5), 0).astype(np.float32) + 1.0
+    changed = np.abs(seen - empty).max(axis=2) > 30
+    # A shadow on the floor darkens it by a similar share in every channel.
+    ratio = seen / empty
+    shadow = (ratio.max(axis=2) < 0.95) & (ratio.min(axis=2) > 0.25) & (np.ptp(ratio, axis=2) < 0.25)
+    shadow[:_FLOOR_ROW] = False
+    mask = (changed & ~shadow).astype(np.uint8)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
+    if count < 2:
+        raise ValueError("nobody differs from the empty room in this frame")
+    mask = (labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))).astype(np.uint8)
+    # Fill small holes (speckles on the clothes), not the gap between the legs.
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(1 - mask)
+    for label in range(1, count):
+        if stats[label, cv2.CC_STAT_AREA] < 300:
+            mask[labels == label] = 1
+    return mask
+
+
+def _footage_cutout(name: str) -> Cutout:
+    frames, room = _footage_frames()
+    frame = frames[_FOOTAGE_PEOPLE[name]]
+    mask = _subtract(frame, room)
+    x, y, w, h = cv2.boundingRect(mask)
+    blurred = cv2.GaussianBlur(mask.astype(np.float32), (3, 3), 0)
+    return Cutout(
+        name=name,
+        image=_read_only(frame[y : y + h, x : x + w]),
+        alpha=_read_only(np.asarray(blurred, np.float32)[y : y + h, x : x + w]),
+        faces_left=False,  # seen from behind: either way reads the same
     )
