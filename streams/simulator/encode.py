@@ -1,8 +1,9 @@
-"""Pre-encode each scenario's loop once, so serving it costs no encoding at all.
+"""Pre-encode each scenario's timeline once, so serving it costs no encoding at all.
 
 The RTSP server replays these access units in real time. The encoder settings are
-what a camera tuned for fast opens sends: a keyframe every second, no B-frames, and
-SPS/PPS in front of every keyframe so a client can start at any keyframe.
+what a camera tuned for fast opens sends: a keyframe every GOP (a second by default), no
+B-frames, and SPS/PPS in front of every keyframe so a client can start at any keyframe.
+Resolution, frame rate, GOP and compression (CRF) are the scenario's camera traits.
 
 File format (``.au``): the magic ``SPAU\\x01``, then per access unit a 4-byte
 big-endian length, a 1-byte flag (1 = keyframe) and the Annex-B bytes.
@@ -12,7 +13,9 @@ under a different Python without this package.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import math
 import os
 import struct
 import tempfile
@@ -23,14 +26,15 @@ from pathlib import Path
 
 import av
 
-from streams.simulator.people import source_photo_path
+from streams.simulator.people import FOOTAGE_PERSON_NAMES, footage_paths, source_photo_path
 from streams.simulator.scenarios import Scenario, render
-from streams.simulator.scene import HEIGHT, WIDTH
 
-# Bump when rendering or encoding changes, so cached loops are made again.
-RENDERER_VERSION = "1"
-FPS = 10
-GOP_S = 1
+# Bump when rendering or encoding changes, so cached timelines are made again.
+RENDERER_VERSION = "2"
+FPS = 10  # the default camera's frame rate
+# A timeline played once is encoded this much longer, so a look that runs past its end
+# still sees the scene as the paths leave it rather than the start again.
+TAIL_S = 20.0
 MAGIC = b"SPAU\x01"
 _HEADER = struct.Struct(">IB")
 # One slice per picture: zerolatency's sliced threads split frames into several slices,
@@ -47,27 +51,41 @@ class AccessUnit:
     keyframe: bool
 
 
-def loop_frames(scenario: Scenario, fps: int) -> int:
-    """How many frames one loop has; the loop must hold whole GOPs to wrap cleanly."""
+def loop_frames(scenario: Scenario) -> int:
+    """How many frames the encoded timeline has; the server replays them in a loop.
+
+    A loop must hold whole GOPs to wrap cleanly. A timeline played once gets a tail and is
+    rounded up to whole GOPs.
+    """
+    fps = scenario.camera.fps
+    gop = scenario.camera.gop_frames
+    if not scenario.loop:
+        return math.ceil((scenario.loop_s + TAIL_S) * fps / gop) * gop
     frames = scenario.loop_s * fps
-    gop = GOP_S * fps
-    if frames != int(frames) or int(frames) % gop:
-        raise ValueError(f"{scenario.name}: {frames} frames is not a whole number of GOPs ({gop})")
-    return int(frames)
+    if abs(frames - round(frames)) > 1e-6 or round(frames) % gop:
+        raise ValueError(f"{scenario.name}: {frames:g} frames is not a whole number of GOPs ({gop})")
+    return round(frames)
 
 
-def encode_loop(scenario: Scenario, *, fps: int = FPS) -> list[AccessUnit]:
-    """Render and encode one loop; frame i shows ``render(scenario, i / fps)``."""
-    frames = loop_frames(scenario, fps)
+def encode_loop(scenario: Scenario) -> list[AccessUnit]:
+    """Render and encode the timeline; frame i shows ``render(scenario, i / fps)``."""
+    frames = loop_frames(scenario)
+    camera = scenario.camera
+    fps = camera.fps
     codec = av.CodecContext.create("libx264", "w")
     assert isinstance(codec, av.VideoCodecContext)
-    codec.width, codec.height = WIDTH, HEIGHT
+    codec.width, codec.height = camera.width, camera.height
     codec.pix_fmt = "yuv420p"
     codec.time_base = Fraction(1, fps)
     codec.framerate = Fraction(fps, 1)
-    codec.gop_size = GOP_S * fps
+    codec.gop_size = camera.gop_frames
     codec.max_b_frames = 0
-    codec.options = {"preset": "veryfast", "tune": "zerolatency", "x264-params": _X264_PARAMS}
+    codec.options = {
+        "preset": "veryfast",
+        "tune": "zerolatency",
+        "crf": str(camera.quality),
+        "x264-params": _X264_PARAMS,
+    }
 
     units: list[AccessUnit] = []
     for index in range(frames):
@@ -119,19 +137,44 @@ def read_access_units(path: Path) -> list[AccessUnit]:
     return units
 
 
-def cache_key(scenario: Scenario, fps: int) -> str:
-    """Everything the encoded bytes depend on: the scenario, the code, the photo."""
+@functools.cache
+def _file_digest(path: Path, size: int, mtime_ns: int) -> bytes:
     digest = hashlib.sha256()
-    for part in (repr(scenario), RENDERER_VERSION, str(fps), _X264_PARAMS, av.__version__):
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.digest()
+
+
+def _digest_of(path: Path) -> bytes:
+    stat = path.stat()
+    return _file_digest(path.resolve(), stat.st_size, stat.st_mtime_ns)
+
+
+def cache_key(scenario: Scenario) -> str:
+    """Everything the encoded bytes depend on: the scenario, the code, the pictures it uses."""
+    digest = hashlib.sha256()
+    for part in (repr(scenario), RENDERER_VERSION, _X264_PARAMS, av.__version__):
         digest.update(part.encode())
         digest.update(b"\0")
-    digest.update(source_photo_path().read_bytes())
+    digest.update(_digest_of(source_photo_path()))
+    if isinstance(scenario.scene, Path):
+        digest.update(_digest_of(scenario.scene))
+    if scenario.people & set(FOOTAGE_PERSON_NAMES):
+        for path in footage_paths():
+            digest.update(_digest_of(path))
     return digest.hexdigest()[:20]
 
 
-def cached_loop(scenario: Scenario, cache_dir: Path, *, fps: int = FPS) -> Path:
-    """The loop's ``.au`` file, encoded now unless an identical one is cached."""
-    path = cache_dir / f"{scenario.name}-{cache_key(scenario, fps)}.au"
+def cache_file_name(scenario: Scenario) -> str:
+    # Scenario names from files may hold any character; the file name keeps a safe part.
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in scenario.name)[:60]
+    return f"{safe}-{cache_key(scenario)}.au"
+
+
+def cached_loop(scenario: Scenario, cache_dir: Path) -> Path:
+    """The timeline's ``.au`` file, encoded now unless an identical one is cached."""
+    path = cache_dir / cache_file_name(scenario)
     if not path.exists():
-        write_access_units(path, encode_loop(scenario, fps=fps))
+        write_access_units(path, encode_loop(scenario))
     return path

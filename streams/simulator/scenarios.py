@@ -1,20 +1,26 @@
-"""What each simulated camera shows: people moving through a scene on a loop.
+"""What each simulated camera shows: people moving through a scene, looping or played once.
 
 Positions are normalized image coordinates of a person's feet (the bottom-centre of
 their box), because that is the point the patrol rules test against zones. The zones
 configured for the simulator use the same numbers as the waypoints below.
+
+The six built-in scenarios below serve config.yaml's ``simulator.paths``; scenario files
+(``patrol.eval.scenario_file``) build the same dataclasses, so one renderer draws both.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
 
+from streams.simulator.camera import NOISE_GAIN, CameraTraits, Lighting, add_sensor_noise, apply_lighting
 from streams.simulator.people import PERSON_NAMES, cutout
-from streams.simulator.scene import HEIGHT, SCENE_NAMES, WIDTH, Image, background
+from streams.simulator.scene import SCENE_NAMES, Image, backdrop
 
 FEET_Y = 0.92
 PERSON_HEIGHT = 0.55  # of the frame height: a person near a gate camera
@@ -24,19 +30,24 @@ SWAY_PERIOD_S = 4.0
 
 @dataclass(frozen=True)
 class Waypoint:
-    """Where an actor's feet are ``t`` seconds after the actor's start."""
+    """Where an actor's feet are ``t`` seconds after the actor's start.
+
+    ``height`` (a share of the frame height) overrides the actor's height here; between
+    waypoints it changes smoothly, as a person walking towards the camera grows.
+    """
 
     t: float
     x: float
     y: float = FEET_Y
+    height: float | None = None
 
 
 @dataclass(frozen=True)
 class Actor:
     """One person following waypoints, visible from the first waypoint to the last.
 
-    ``start_s`` shifts the whole path within the loop (it wraps around), so two
-    people can walk the same path at different times.
+    ``start_s`` shifts the whole path (within a loop it wraps around), so two people can
+    walk the same path at different times.
     """
 
     person: str
@@ -52,6 +63,9 @@ class Actor:
         times = [w.t for w in self.path]
         if times != sorted(times) or times[0] < 0:
             raise ValueError(f"{self.person}: waypoint times must be >= 0 and increasing")
+        heights = [self.height, *(w.height for w in self.path if w.height is not None)]
+        if not all(0.02 <= h <= 1.5 for h in heights):
+            raise ValueError(f"{self.person}: heights must be 0.02 to 1.5 of the frame, got {heights}")
 
 
 @dataclass(frozen=True)
@@ -67,22 +81,36 @@ class Placement:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A looping scene and the situations (rule names) a patrol should find in it."""
+    """A scene, the people in it, the light and the camera, and the findings a patrol should make.
+
+    The timeline is ``loop_s`` long. A looping scenario repeats it for ever (the demo's
+    cameras); one that does not (``loop=False``) plays it once, and after its end shows the
+    scene as the paths leave it. ``scene`` is a drawn scene's name or a picture file.
+    ``truth`` names the rules that should raise a finding on it.
+    """
 
     name: str
-    scene: str
+    scene: str | Path
     loop_s: float
     actors: tuple[Actor, ...]
-    truth: tuple[str, ...]
+    truth: tuple[str, ...] = ()
+    lighting: Lighting = Lighting.DAY
+    camera: CameraTraits = field(default_factory=CameraTraits)
+    loop: bool = True
 
     def __post_init__(self) -> None:
-        if self.scene not in SCENE_NAMES:
-            raise ValueError(f"{self.name}: unknown scene {self.scene!r}")
+        if isinstance(self.scene, str) and self.scene not in SCENE_NAMES:
+            raise ValueError(f"{self.name}: unknown scene {self.scene!r}; known: {', '.join(SCENE_NAMES)}")
         if self.loop_s <= 0:
             raise ValueError(f"{self.name}: loop_s must be positive, got {self.loop_s}")
-        for actor in self.actors:
-            if actor.path[-1].t > self.loop_s:
-                raise ValueError(f"{self.name}: {actor.person}'s path is longer than the loop")
+        if self.loop:
+            for actor in self.actors:
+                if actor.path[-1].t > self.loop_s:
+                    raise ValueError(f"{self.name}: {actor.person}'s path is longer than the loop")
+
+    @property
+    def people(self) -> frozenset[str]:
+        return frozenset(actor.person for actor in self.actors)
 
 
 def _sway(elapsed: float, duration: float) -> float:
@@ -101,8 +129,10 @@ def _heading_left(path: tuple[Waypoint, ...], segment: int) -> bool | None:
     return None
 
 
-def _place(actor: Actor, t: float, loop_s: float) -> Placement | None:
-    local = (t - actor.start_s) % loop_s
+def _place(actor: Actor, t: float, loop_s: float | None) -> Placement | None:
+    local = t - actor.start_s
+    if loop_s is not None:
+        local %= loop_s
     path = actor.path
     if not path[0].t <= local <= path[-1].t:
         return None
@@ -112,33 +142,40 @@ def _place(actor: Actor, t: float, loop_s: float) -> Placement | None:
     fraction = 0.0 if duration == 0 else (local - a.t) / duration
     x = a.x + (b.x - a.x) * fraction
     y = a.y + (b.y - a.y) * fraction
+    height_a = actor.height if a.height is None else a.height
+    height_b = actor.height if b.height is None else b.height
+    height = height_a + (height_b - height_a) * fraction
     if (a.x, a.y) == (b.x, b.y) and duration > 0:
         x += _sway(local - a.t, duration)
     heading = _heading_left(path, segment)
     faces_left = cutout(actor.person).faces_left if heading is None else heading
-    return Placement(actor.person, x, y, actor.height, faces_left)
+    return Placement(actor.person, x, y, height, faces_left)
 
 
 def people_at(scenario: Scenario, t: float) -> tuple[Placement, ...]:
-    """Everyone visible at loop time ``t`` (seconds; taken modulo the loop)."""
-    placed = (_place(actor, t, scenario.loop_s) for actor in scenario.actors)
+    """Everyone visible at time ``t`` (seconds; taken modulo the loop when the scenario loops)."""
+    loop_s = scenario.loop_s if scenario.loop else None
+    placed = (_place(actor, t, loop_s) for actor in scenario.actors)
     return tuple(p for p in placed if p is not None)
 
 
 def _paste(frame: Image, placement: Placement) -> None:
+    frame_height, frame_width = frame.shape[:2]
     native = cutout(placement.person)
     person = cutout(placement.person, mirrored=placement.faces_left != native.faces_left)
-    height = round(placement.height * HEIGHT)
+    height = max(1, round(placement.height * frame_height))
     width = max(1, round(person.image.shape[1] * height / person.image.shape[0]))
-    image = cv2.resize(person.image, (width, height), interpolation=cv2.INTER_AREA)
-    alpha = cv2.resize(person.alpha, (width, height), interpolation=cv2.INTER_AREA)
+    shrinking = height < person.image.shape[0]
+    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+    image = cv2.resize(person.image, (width, height), interpolation=interpolation)
+    alpha = cv2.resize(person.alpha, (width, height), interpolation=interpolation)
 
-    bottom = round(placement.y * HEIGHT)
-    left = round(placement.x * WIDTH - width / 2)
+    bottom = round(placement.y * frame_height)
+    left = round(placement.x * frame_width - width / 2)
     top = bottom - height
     # Clip to the frame: people enter and leave across its edges.
     x0, y0 = max(left, 0), max(top, 0)
-    x1, y1 = min(left + width, WIDTH), min(bottom, HEIGHT)
+    x1, y1 = min(left + width, frame_width), min(bottom, frame_height)
     if x0 >= x1 or y0 >= y1:
         return
     src = (slice(y0 - top, y1 - top), slice(x0 - left, x1 - left))
@@ -148,13 +185,28 @@ def _paste(frame: Image, placement: Placement) -> None:
     frame[y0:y1, x0:x1] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
 
 
-def render(scenario: Scenario, t: float) -> Image:
-    """The picture at loop time ``t``: the background and everyone in it (BGR, 640x360)."""
-    frame = background(scenario.scene).copy()
+def render(scenario: Scenario, t: float, *, noise: bool = True) -> Image:
+    """The picture at time ``t``: the background and everyone in it, under the scenario's light.
+
+    BGR at the camera's resolution. With ``noise``, the frame carries the camera's sensor
+    noise for its frame of the timeline: consecutive frames differ, the same frame is the same.
+    """
+    camera = scenario.camera
+    frame = backdrop(scenario.scene, camera.width, camera.height).copy()
     # Nearer people (feet lower in the frame) are drawn last so they cover farther ones.
     for placement in sorted(people_at(scenario, t), key=lambda p: p.y):
         _paste(frame, placement)
-    return frame
+    frame = apply_lighting(frame, scenario.lighting)
+    if not noise:
+        return frame
+    timeline_s = t % scenario.loop_s if scenario.loop else t
+    return add_sensor_noise(
+        frame,
+        camera.noise * NOISE_GAIN[scenario.lighting],
+        round(timeline_s * camera.fps),
+        seed=zlib.crc32(scenario.name.encode()),
+        gray=scenario.lighting is Lighting.NIGHT,
+    )
 
 
 def _walk(t0: float, x0: float, t1: float, x1: float) -> tuple[Waypoint, Waypoint]:

@@ -1,19 +1,22 @@
-"""Static backgrounds for the simulated cameras, drawn with OpenCV.
+"""Static backgrounds for the simulated cameras, drawn with OpenCV or read from a picture.
 
 They only need to read as a camera view (a booth, a gate passage, a pavement) and
 to stay still, so that everything the detector finds is one of the pasted people.
-Texture and noise keep the encoder and the detector from seeing flat cartoon fills.
+Texture and grain keep the encoder and the detector from seeing flat cartoon fills;
+the noise that changes from frame to frame is the camera's (camera.py).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from pathlib import Path
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+# The size scenes are drawn at; a camera of another resolution gets them scaled.
 WIDTH = 640
 HEIGHT = 360
 
@@ -131,5 +134,27 @@ def background(scene: str) -> Image:
     except KeyError:
         raise KeyError(f"unknown scene {scene!r}; known: {', '.join(SCENE_NAMES)}") from None
     image = painter()
+    image.flags.writeable = False
+    return image
+
+
+@functools.cache
+def backdrop(scene: str | Path, width: int, height: int) -> Image:
+    """The background at a camera's resolution: a drawn scene by name, or a picture file.
+
+    A picture is scaled to the resolution as it is (its aspect ratio is not kept). Read-only.
+    """
+    if isinstance(scene, Path):
+        picture = cv2.imread(str(scene), cv2.IMREAD_COLOR)
+        if picture is None:
+            raise FileNotFoundError(f"cannot read the background picture {scene}")
+        source = np.asarray(picture, np.uint8)
+        source.flags.writeable = False
+    else:
+        source = background(scene)
+    if source.shape[:2] == (height, width):
+        return source
+    interpolation = cv2.INTER_AREA if source.shape[1] > width else cv2.INTER_LINEAR
+    image = np.asarray(cv2.resize(source, (width, height), interpolation=interpolation), np.uint8)
     image.flags.writeable = False
     return image

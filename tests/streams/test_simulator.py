@@ -38,7 +38,8 @@ OPEN_OPTIONS = {"rtsp_transport": "tcp", "analyzeduration": "0", "probesize": "3
 
 def _person_mask(frame: NDArray[np.uint8], scene: str) -> NDArray[np.bool_]:
     diff = np.abs(frame.astype(np.int16) - background(scene).astype(np.int16)).max(axis=2)
-    return np.asarray(diff > 12)
+    # Above the sensor noise (2.5 levels) by far, so no noisy pixel counts as a person.
+    return np.asarray(diff > 24)
 
 
 def _feet(mask: NDArray[np.bool_]) -> tuple[float, float]:
@@ -68,9 +69,11 @@ def test_the_guard_stands_where_the_booth_zone_is(t: float) -> None:
     assert abs(y - 0.9) <= 0.02
 
 
-def test_the_empty_booth_is_the_bare_background() -> None:
+def test_the_empty_booth_is_the_background_with_sensor_noise() -> None:
     for t in (0.0, 4.2, 9.9):
-        assert np.array_equal(render(SCENARIOS["booth_empty"], t), background("booth"))
+        assert np.array_equal(render(SCENARIOS["booth_empty"], t, noise=False), background("booth"))
+        frame = render(SCENARIOS["booth_empty"], t).astype(np.int16)
+        assert 1.0 < np.abs(frame - background("booth")).mean() < 3.0
 
 
 @pytest.mark.parametrize(
@@ -93,7 +96,7 @@ def test_people_are_drawn_where_their_waypoints_say(scenario: str, t: float, exp
 
 
 def test_nobody_is_at_the_gate_after_the_visitor_went_in() -> None:
-    assert np.array_equal(render(SCENARIOS["gate_registered"], 15.0), background("gate_side"))
+    assert np.array_equal(render(SCENARIOS["gate_registered"], 15.0, noise=False), background("gate_side"))
 
 
 def test_the_loiterer_never_leaves_the_outside_zone() -> None:
@@ -122,7 +125,7 @@ def _nal_types(annexb: bytes) -> list[int]:
 def test_a_loop_is_encoded_like_a_fast_opening_camera() -> None:
     scenario = SCENARIOS["booth_staffed"]
     units = encode_loop(scenario)
-    assert len(units) == loop_frames(scenario, FPS) == 100
+    assert len(units) == loop_frames(scenario) == 100
     assert [i for i, u in enumerate(units) if u.keyframe] == list(range(0, 100, FPS))
     for unit in units:
         nals = _nal_types(unit.data)
@@ -225,7 +228,7 @@ def test_what_a_client_sees_follows_the_wall_clock(server: SimulatorServer) -> N
     scenario = SCENARIOS["gate_walk_in"]
     loop_s = scenario.loop_s
     step = 1 / FPS
-    renders = [_gray(render(scenario, i * step)) for i in range(loop_frames(scenario, FPS))]
+    renders = [_gray(render(scenario, i * step)) for i in range(loop_frames(scenario))]
     for _client in range(2):  # the second opens about a second after the first
         for seen_at, picture in _frames(server.url("/school-a/gate"), 10)[4::5]:
             seen = _gray(picture)
