@@ -1,8 +1,9 @@
 """Start and stop the simulated cameras: one RTSP server process, many paths.
 
 The server itself (rtsp_server.py) must run under Debian's system Python, where the
-GStreamer RTSP bindings live, so this class is the bridge: it pre-encodes the loops in
-our environment, hands the server its spec on stdin, and owns its lifecycle.
+GStreamer RTSP bindings live, so this class is the bridge: it pre-encodes the timelines
+in our environment, hands the server its spec on stdin, sends it commands (seek a path's
+scenario clock) on the same pipe, and owns its lifecycle.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from types import TracebackType
 from typing import IO
 from urllib.parse import quote
 
-from streams.simulator.encode import FPS, cached_loop
-from streams.simulator.scenarios import SCENARIOS
+from streams.simulator.encode import cached_loop
+from streams.simulator.scenarios import SCENARIOS, Scenario
 
 # Debian's interpreter, not ours: python3-gi and the RTSP server typelib only load there.
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -52,32 +53,35 @@ def unavailable_reason(timeout_s: float = 30.0) -> str | None:
 class SimulatorServer:
     """Simulated cameras on ``rtsp://host:port/<path>``, each path playing a scenario.
 
+    A path names a built-in scenario or carries a ``Scenario`` (from a scenario file, say).
     Use it as a context manager, or call ``start`` and ``stop``.
     """
 
     def __init__(
         self,
-        paths: Mapping[str, str],
+        paths: Mapping[str, str | Scenario],
         *,
         port: int,
         username: str,
         password: str,
         cache_dir: Path,
         host: str = "127.0.0.1",
-        fps: int = FPS,
     ) -> None:
         if not paths:
             raise ValueError("a simulator needs at least one path")
+        scenarios: dict[str, Scenario] = {}
         for path, scenario in paths.items():
             if not path.startswith("/"):
                 raise ValueError(f"RTSP path {path!r} must start with '/'")
-            if scenario not in SCENARIOS:
-                known = ", ".join(SCENARIOS)
-                raise ValueError(f"path {path}: unknown scenario {scenario!r}; known: {known}")
-        self.paths = dict(paths)
+            if isinstance(scenario, str):
+                if scenario not in SCENARIOS:
+                    known = ", ".join(SCENARIOS)
+                    raise ValueError(f"path {path}: unknown scenario {scenario!r}; known: {known}")
+                scenario = SCENARIOS[scenario]
+            scenarios[path] = scenario
+        self.paths = scenarios
         self.port = port
         self.host = host
-        self.fps = fps
         self.cache_dir = cache_dir
         self._username = username
         self._password = password
@@ -85,6 +89,10 @@ class SimulatorServer:
         self._ready = threading.Event()
         self._log: collections.deque[str] = collections.deque(maxlen=_LOG_LINES)
         self._readers: list[threading.Thread] = []
+        self._commands = threading.Lock()  # one command on the pipe at a time
+        self._answers: dict[int, str] = {}
+        self._answered = threading.Condition()
+        self._next_id = 1
 
     @property
     def running(self) -> bool:
@@ -107,27 +115,68 @@ class SimulatorServer:
         return f"rtsp://{userinfo}{host}:{self.port}{path}"
 
     def start(self, timeout_s: float = 60.0) -> None:
-        """Encode (or reuse) the loops, start the server, and wait until it listens."""
+        """Encode (or reuse) the timelines, start the server, and wait until it listens.
+
+        Encoding a long scenario for the first time can take a while: ``prepare`` first
+        when that must not count against ``timeout_s``.
+        """
         if self._process is not None:
             raise SimulatorError("the simulator is already started")
         deadline = time.monotonic() + timeout_s
         files: dict[str, Path] = {}
-        for name in sorted(set(self.paths.values())):
-            files[name] = cached_loop(SCENARIOS[name], self.cache_dir, fps=self.fps)
+        for path, scenario in self.paths.items():
+            files[path] = cached_loop(scenario, self.cache_dir)
             if time.monotonic() > deadline:
-                raise SimulatorError(f"encoding the loops took longer than {timeout_s} s")
+                raise SimulatorError(f"encoding the scenarios took longer than {timeout_s} s")
         spec = {
             "host": self.host,
             "port": self.port,
             "username": self._username,
             "password": self._password,
             "paths": {
-                path: {"file": str(files[name].resolve()), "fps": self.fps}
-                for path, name in self.paths.items()
+                path: {"file": str(files[path].resolve()), "fps": self.paths[path].camera.fps}
+                for path in self.paths
             },
         }
         self._launch(json.dumps(spec))
         self._wait_ready(deadline, timeout_s)
+
+    def prepare(self) -> None:
+        """Encode every path's timeline into the cache now (start reuses them)."""
+        for scenario in self.paths.values():
+            cached_loop(scenario, self.cache_dir)
+
+    def seek(self, path: str, scenario_s: float, timeout_s: float = 5.0) -> None:
+        """Set the path's scenario clock to ``scenario_s``; it runs on with the wall clock.
+
+        Returns once the server has applied it, so a stream opened afterwards shows the new time.
+        """
+        if path not in self.paths:
+            raise ValueError(f"no simulated camera at {path!r}")
+        reply = self._command({"seek": {"path": path, "scenario_s": scenario_s}}, timeout_s)
+        if reply != "OK":
+            raise SimulatorError(f"seek {path} to {scenario_s:.1f} s refused: {reply}")
+
+    def _command(self, command: dict[str, object], timeout_s: float) -> str:
+        process = self._process
+        if process is None or process.poll() is not None or process.stdin is None:
+            raise SimulatorError("the simulator is not running")
+        with self._commands:
+            ident = self._next_id
+            self._next_id += 1
+            try:
+                process.stdin.write(json.dumps({"id": ident, **command}) + "\n")
+                process.stdin.flush()
+            except OSError as exc:
+                raise SimulatorError(f"the simulator stopped taking commands: {exc}") from exc
+            deadline = time.monotonic() + timeout_s
+            with self._answered:
+                while ident not in self._answers:
+                    left = deadline - time.monotonic()
+                    if left <= 0 or process.poll() is not None:
+                        raise SimulatorError(f"the simulator did not answer a command within {timeout_s} s")
+                    self._answered.wait(min(left, 0.2))
+                return self._answers.pop(ident)
 
     def _launch(self, spec: str) -> None:
         self._ready.clear()
@@ -152,17 +201,32 @@ class SimulatorServer:
         for reader in self._readers:
             reader.start()
         try:
-            process.stdin.write(spec)
-            process.stdin.close()
+            # One line; stdin then stays open for commands.
+            process.stdin.write(spec + "\n")
+            process.stdin.flush()
         except OSError:
             pass  # it died at once; _wait_ready reports how
 
     def _read(self, stream: IO[str], is_stdout: bool) -> None:
         for line in stream:
             line = line.rstrip("\n")
+            if is_stdout and self._answer(line):
+                continue  # command answers are not log lines
             self._log.append(line)
             if is_stdout and line == f"READY {self.port}":
                 self._ready.set()
+
+    def _answer(self, line: str) -> bool:
+        status, _, rest = line.partition(" ")
+        if status not in ("OK", "ERROR"):
+            return False
+        ident, _, reason = rest.partition(" ")
+        if not ident.isdigit():
+            return False
+        with self._answered:
+            self._answers[int(ident)] = "OK" if status == "OK" else reason or "refused"
+            self._answered.notify_all()
+        return True
 
     def _wait_ready(self, deadline: float, timeout_s: float) -> None:
         process = self._process
@@ -204,9 +268,12 @@ class SimulatorServer:
         for reader in self._readers:
             reader.join(timeout=timeout_s)
         self._readers = []
-        for pipe in (process.stdout, process.stderr):
+        for pipe in (process.stdin, process.stdout, process.stderr):
             if pipe is not None:
-                pipe.close()
+                try:
+                    pipe.close()
+                except OSError:
+                    pass  # stdin of a dead process: nothing left to flush
 
     def __enter__(self) -> SimulatorServer:
         self.start()
