@@ -41,6 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     pull.add_argument("--models-dir", type=Path, default=Path("models"))
     pull.set_defaults(handler=_models_pull)
 
+    from patrol.eval.command import add_parser as add_eval_parser
+
+    add_eval_parser(commands)
+
     for name, handler, text in (
         ("run", _run, "patrol the configured cameras and serve the dashboard"),
         ("serve", _serve, "serve the API and dashboard only"),

@@ -9,6 +9,7 @@ scenario clock) on the same pipe, and owns its lifecycle.
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import subprocess
 import threading
@@ -270,10 +271,9 @@ class SimulatorServer:
         self._readers = []
         for pipe in (process.stdin, process.stdout, process.stderr):
             if pipe is not None:
-                try:
+                # Closing the stdin of a dead process cannot flush; nothing is lost.
+                with contextlib.suppress(OSError):
                     pipe.close()
-                except OSError:
-                    pass  # stdin of a dead process: nothing left to flush
 
     def __enter__(self) -> SimulatorServer:
         self.start()
