@@ -78,6 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--json", action="store_true", help="print the figures as JSON")
     simulate.set_defaults(handler=_plan_simulate)
 
+    from patrol.eval.command import add_parser as add_eval_parser
+
+    add_eval_parser(commands)
+
     for name, handler, text in (
         ("run", _run, "patrol the configured cameras and serve the dashboard"),
         ("serve", _serve, "serve the API and dashboard only"),

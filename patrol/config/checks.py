@@ -7,7 +7,7 @@ parts of the file are malformed: a user fixing a config sees every problem at on
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from patrol.config.issues import ConfigIssue, key_path
@@ -61,19 +61,30 @@ def camera_schools_exist(raw: dict[str, Any]) -> Iterator[ConfigIssue]:
 def rule_names_defined(raw: dict[str, Any]) -> Iterator[ConfigIssue]:
     windows = _mapping(raw.get("windows"))
     for index, camera in _items(raw, "cameras"):
-        for rule_name, rule in _mapping(camera.get("rules")).items():
-            rule = _mapping(rule)
-            for key, defined_in in _RULE_REFERENCES.get(rule_name, ()):
-                name = rule.get(key)
-                if isinstance(name, str) and name not in _mapping(camera.get(defined_in)):
-                    path = key_path(("cameras", index, "rules", rule_name, key), raw)
-                    noun = "zone" if defined_in == "zones" else "line"
-                    yield ConfigIssue(path, f"no {noun} of this camera has this name", name, True)
-            rule_windows = rule.get("windows")
-            for position, window in enumerate(rule_windows if isinstance(rule_windows, list) else []):
-                if isinstance(window, str) and window not in windows:
-                    path = key_path(("cameras", index, "rules", rule_name, "windows", position), raw)
-                    yield ConfigIssue(path, "no window with this name under windows", window, True)
+        yield from camera_names_defined(camera, ("cameras", index), raw, windows)
+
+
+def camera_names_defined(
+    camera: Any, loc: tuple[Any, ...], root: Any, windows: Collection[str]
+) -> Iterator[ConfigIssue]:
+    """A camera's rules name zones and lines of that camera and windows that exist.
+
+    ``camera`` is the camera's mapping as written, found at ``loc`` under ``root``.
+    """
+    camera = _mapping(camera)
+    for rule_name, rule in _mapping(camera.get("rules")).items():
+        rule = _mapping(rule)
+        for key, defined_in in _RULE_REFERENCES.get(rule_name, ()):
+            name = rule.get(key)
+            if isinstance(name, str) and name not in _mapping(camera.get(defined_in)):
+                path = key_path((*loc, "rules", rule_name, key), root)
+                noun = "zone" if defined_in == "zones" else "line"
+                yield ConfigIssue(path, f"no {noun} of this camera has this name", name, True)
+        rule_windows = rule.get("windows")
+        for position, window in enumerate(rule_windows if isinstance(rule_windows, list) else []):
+            if isinstance(window, str) and window not in windows:
+                path = key_path((*loc, "rules", rule_name, "windows", position), root)
+                yield ConfigIssue(path, "no window with this name under windows", window, True)
 
 
 def simulator_scenarios_exist(raw: dict[str, Any]) -> Iterator[ConfigIssue]:

@@ -62,7 +62,7 @@ def parse_config(
     try:
         config = PatrolConfig.model_validate(expanded.data)
     except ValidationError as exc:
-        issues.extend(_validation_issues(exc, raw))
+        issues.extend(validation_issues(exc, raw))
     issues.extend(cross_reference_issues(raw))
     if issues or config is None:
         raise ConfigError(source, issues)
@@ -100,7 +100,7 @@ def _expand_placeholders(node: Any, loc: tuple[Any, ...], root: Any, environ: Ma
     return _Expanded(node, issues)
 
 
-def _validation_issues(exc: ValidationError, raw: dict[str, Any]) -> Iterator[ConfigIssue]:
+def validation_issues(exc: ValidationError, raw: dict[str, Any]) -> Iterator[ConfigIssue]:
     for error in exc.errors():
         loc = tuple(error["loc"])
         message = (

@@ -81,12 +81,12 @@ class RulesConfig(Section):
     loitering: LoiteringConfig | None = None
 
 
-class CameraConfig(Section):
-    id: Identifier
-    school: str = Field(description="Id of the school the camera belongs to")
-    name: str = Field(min_length=1, max_length=200)
-    role: CameraRole
-    stream: SecretStr = Field(description="RTSP URL; put credentials in ${ENV} placeholders")
+class CameraViewConfig(Section):
+    """What a camera's pictures are judged by: zones and lines drawn on its view, its rules, its pace.
+
+    Scenario files for the simulator describe a camera with this same section.
+    """
+
     max_gap_s: float | None = Field(
         None, ge=10, le=86400, description="Tightens every timetable window's maximum gap for this camera"
     )
@@ -103,6 +103,14 @@ class CameraConfig(Section):
             if len(points) < 3:
                 raise ValueError(f"zone {name!r} needs at least 3 points, got {len(points)}")
         return zones
+
+
+class CameraConfig(CameraViewConfig):
+    id: Identifier
+    school: str = Field(description="Id of the school the camera belongs to")
+    name: str = Field(min_length=1, max_length=200)
+    role: CameraRole
+    stream: SecretStr = Field(description="RTSP URL; put credentials in ${ENV} placeholders")
 
 
 class SchoolConfig(Section):

@@ -271,7 +271,8 @@ class SimulatorServer:
         self._readers = []
         for pipe in (process.stdin, process.stdout, process.stderr):
             if pipe is not None:
-                with contextlib.suppress(OSError):  # stdin of a dead process: nothing left to flush
+                # Closing the stdin of a dead process cannot flush; nothing is lost.
+                with contextlib.suppress(OSError):
                     pipe.close()
 
     def __enter__(self) -> SimulatorServer:
