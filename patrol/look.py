@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -120,6 +121,12 @@ class Looker:
         with camera.source.open() as stream:
             snapshot = stream.keyframe()
             health = camera.health.inspect(snapshot.image, reference)
+            if health.suspects_frozen:
+                # Confirm on the next keyframe, which then serves as the snapshot.
+                with contextlib.suppress(StreamError):
+                    later = stream.keyframe()
+                    health = camera.health.recheck_frozen(health, later.image)
+                    snapshot = later
             snapshot_detections = Detections.empty()
             clip: list[Frame] = []
             if health.usable:

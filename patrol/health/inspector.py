@@ -53,6 +53,10 @@ class HealthReport:
     def usable(self) -> bool:
         return not any(v.faulty for v in self.verdicts)
 
+    @property
+    def suspects_frozen(self) -> bool:
+        return any(v.faulty and v.event_type is EventType.CAMERA_FROZEN for v in self.verdicts)
+
 
 @dataclass
 class CameraHealth:
@@ -71,6 +75,25 @@ class CameraHealth:
                 verdicts.append(self._moved(image, reference))
         self.previous_thumb = signals.thumb
         return HealthReport(tuple(verdicts), signals)
+
+    def recheck_frozen(self, report: HealthReport, later: NDArray[np.uint8]) -> HealthReport:
+        """A picture that matches the previous look's may be chance (a scene that repeats); a frozen
+        camera also sends the very same picture a keyframe later within the same look."""
+        difference = picture_difference(report.signals.thumb, measure(later).thumb)
+        if difference < self.thresholds.frozen_max_difference:
+            return report
+        verdicts = tuple(
+            HealthVerdict(
+                EventType.CAMERA_FROZEN,
+                False,
+                "",
+                {**v.details, "within_look_difference": round(difference, 3)},
+            )
+            if v.event_type is EventType.CAMERA_FROZEN
+            else v
+            for v in report.verdicts
+        )
+        return HealthReport(verdicts, report.signals)
 
     def _blank(self, signals: PictureSignals) -> HealthVerdict:
         faulty = signals.contrast < self.thresholds.blank_max_contrast

@@ -27,31 +27,43 @@ BOOTH = """
       rules:
         guard_absent: {zone: booth, confirm_after_s: 20, windows: [always]}
 """
+
+
+def _yaml(*parts: str) -> str:
+    """Each part is indented as it reads best in this file; YAML wants them flush left."""
+    return "".join(textwrap.dedent(part) for part in parts)
+
+
 SCENARIOS = {
-    "empty_booth.yaml": """
+    "empty_booth.yaml": _yaml(
+        """
         description: Nobody at the post.
         duration_s: 70
         background: booth
         lighting: dusk
-    """
-    + BOOTH
-    + """
+        """,
+        BOOTH,
+        """
         expect:
           - {rule: guard_absent, from_s: 0, tolerance_s: 15}
-    """,
-    "guard_on_duty.yaml": """
+        """,
+    ),
+    "guard_on_duty.yaml": _yaml(
+        """
         duration_s: 70
         background: booth
         lighting: night
-    """
-    + BOOTH
-    + """
+        """,
+        BOOTH,
+        """
         actors:
           - person: black_coat
             path:
               - {t: 0, x: 0.5, y: 0.9, stay_s: 70}
-    """,
-    "pacing.yaml": """
+        """,
+    ),
+    "pacing.yaml": _yaml(
+        """
         description: Someone paces in front of the gate.
         duration_s: 80
         background: street
@@ -70,7 +82,8 @@ SCENARIOS = {
             repeat: {every_s: 14, times: 6}
         expect:
           - {rule: loitering, from_s: 0, tolerance_s: 15}
-    """,
+        """
+    ),
 }
 # Short clips keep the test short; the rule's dwell fits in them.
 CONFIG = """
@@ -88,7 +101,7 @@ def scenario_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "my-scenarios"
     folder.mkdir()
     for name, text in SCENARIOS.items():
-        (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
+        (folder / name).write_text(text, encoding="utf-8")
     return folder
 
 

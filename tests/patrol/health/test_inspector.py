@@ -74,3 +74,15 @@ def test_a_frozen_picture_is_caught_on_the_second_look() -> None:
 def test_without_a_reference_a_blurred_picture_is_still_obstructed() -> None:
     report = CameraHealth().inspect(apply_fault(_live("gate_walk_in", 2.0, 1), Fault.DEFOCUSED), None)
     assert _faults(report) == {EventType.CAMERA_OBSTRUCTED}
+
+
+def test_a_repeat_by_chance_is_not_frozen_when_the_next_keyframe_differs() -> None:
+    health = CameraHealth()
+    picture = _live("outside_loiter", 3.0, 1)
+    health.inspect(picture, None)
+    again = health.inspect(picture.copy(), None)  # a looping scene came round to the same frame
+    assert again.suspects_frozen
+    later = health.recheck_frozen(again, _live("outside_loiter", 4.0, 2))
+    assert _faults(later) == set()
+    stuck = health.recheck_frozen(again, picture.copy())
+    assert _faults(stuck) == {EventType.CAMERA_FROZEN}
