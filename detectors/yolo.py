@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,7 +19,11 @@ class YoloPersonDetector:
     """Finds persons in BGR frames; classes not listed as persons in the manifest are dropped."""
 
     def __init__(self, models_dir: Path, name: str, *, confidence: float = 0.35, device: str = "cpu") -> None:
-        from ultralytics import YOLO  # heavy import, paid only by processes that detect
+        # Heavy, so paid only by processes that detect. On import ultralytics announces a new
+        # settings file and sets its log handler on stdout; stdout belongs to the commands
+        # (`patrol eval --json`), so both go to stderr.
+        with contextlib.redirect_stdout(sys.stderr):
+            from ultralytics import YOLO
 
         entry, path = verified_weights(models_dir, name)
         self.name = name

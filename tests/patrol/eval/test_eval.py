@@ -7,6 +7,7 @@ planner and the store. Three short scenarios run at once in about a minute and a
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -136,6 +137,8 @@ def test_eval_runs_files_it_has_never_seen_and_scores_them(
         text=True,
         cwd=REPO,
         timeout=400,
+        # A fresh machine: ultralytics writes its settings file and must not say so on stdout.
+        env={**os.environ, "YOLO_CONFIG_DIR": str(tmp_path / "ultralytics")},
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
