@@ -63,7 +63,10 @@ class UnregisteredEntryConfig(Section):
     desk_zone: str = Field(description="Zone where visitors must stop to register")
     min_desk_dwell_s: float = Field(3, ge=0.5, le=600, description="Stop at the desk counted as registering")
     min_observed_s: float = Field(
-        5, ge=0.5, le=600, description="How long before crossing a person must be seen to be judged"
+        5,
+        ge=0.5,
+        le=600,
+        description="Time in view before crossing needed to judge someone not seen approaching the desk",
     )
     windows: tuple[str, ...] = Field(description="Named windows when entries must register")
 

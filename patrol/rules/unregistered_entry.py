@@ -35,12 +35,14 @@ class UnregisteredEntryRule:
     timing: RuleTiming
     event_type: EventType = EventType.UNREGISTERED_ENTRY
 
+    def __post_init__(self) -> None:
+        # The desk's outermost point, on the line's scale (outside is negative).
+        self._desk_far_side = min(float(self.line.side(self.desk.vertices).min()), 0.0)
+
     def wants_clip(self, snapshot: Detections, now: datetime) -> bool:
-        if not self.timing.active(now) or len(snapshot) == 0:
-            return False
-        feet = snapshot.foot_points
-        approaching = (self.line.side(feet) < 0) | self.desk.contains(feet)
-        return bool(approaching.any())
+        # Always, in the rule's windows: a walk-in crosses the approach in a few seconds, so a
+        # snapshot with nobody approaching says nothing about who walks in during the clip.
+        return self.timing.active(now)
 
     def evaluate(self, look: Look, now: datetime) -> Verdict:
         if not self.timing.active(now):
@@ -82,15 +84,19 @@ class UnregisteredEntryRule:
         return Verdict(self.event_type, VerdictState.UNDECIDED)
 
     def _judged_entry(self, path: FootPath) -> _Entry | None:
-        """The track's first inward crossing, if it was watched long enough before it to judge."""
+        """The track's first inward crossing, if enough of what came before it was watched to judge."""
         side = self.line.side(path.points)
         crossings = np.flatnonzero((side[:-1] < 0) & (side[1:] >= 0))
         if len(crossings) == 0:
             return None
         after = int(crossings[0]) + 1
         crossed_at_s = float(path.times_s[after])
-        if crossed_at_s - float(path.times_s[0]) < self.min_observed_s:
-            return None  # it may have registered before the clip began
+        watched_long = crossed_at_s - float(path.times_s[0]) >= self.min_observed_s
+        # First seen farther out than any part of the desk: it had not reached the desk yet,
+        # so its whole stop there (or the lack of one) is in the look, however brisk the walk.
+        watched_from_beyond_desk = float(side[0]) < self._desk_far_side
+        if not (watched_long or watched_from_beyond_desk):
+            return None  # it may have registered before the look began
         before = FootPath(
             path.track_id, path.times_s[:after], path.points[:after], path.frame_indices[:after]
         )

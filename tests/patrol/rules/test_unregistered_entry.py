@@ -46,6 +46,20 @@ def test_a_crossing_seen_too_briefly_to_judge_is_undecided() -> None:
     assert verdict.state is VerdictState.UNDECIDED
 
 
+def test_a_brisk_walker_first_seen_beyond_the_desk_is_judged_however_short_the_look() -> None:
+    # 3 s in view before the gate, under min_observed_s, but its whole way past the desk was watched.
+    verdict = _rule().evaluate(look(_frames(walk(6, 0.2, 0.7, 4))), MONDAY_8AM)
+    assert verdict.state is VerdictState.FINDING
+    assert verdict.tracks == (6,)
+
+
+def test_a_short_look_that_begins_at_the_desk_is_undecided() -> None:
+    # The visitor may have stood at the desk long before the look began.
+    path = stay(8, 0.4, 1) + walk(8, 0.4, 0.7, 2)
+    verdict = _rule().evaluate(look(_frames(path)), MONDAY_8AM)
+    assert verdict.state is VerdictState.UNDECIDED
+
+
 def test_one_offender_among_registered_visitors_is_a_finding_about_that_track_only() -> None:
     registered = walk(1, 0.0, 0.4, 3) + stay(1, 0.4, 5) + walk(1, 0.4, 1.0, 4)
     walker = walk(2, 0.0, 1.0, 10)
@@ -59,12 +73,11 @@ def test_a_snapshot_alone_cannot_judge_an_entry() -> None:
     assert verdict.state is VerdictState.UNDECIDED
 
 
-@pytest.mark.parametrize(
-    ("feet_x", "wanted"),
-    [(0.2, True), (0.4, True), (0.8, False)],
-)
-def test_a_clip_is_wanted_only_when_someone_approaches_from_outside(feet_x: float, wanted: bool) -> None:
-    assert _rule().wants_clip(people((feet_x, 0.92, 1)), MONDAY_8AM) is wanted
+@pytest.mark.parametrize("feet_x", [None, 0.2, 0.4, 0.8])
+def test_in_its_windows_a_clip_is_wanted_whoever_the_snapshot_shows(feet_x: float | None) -> None:
+    # Nobody approaching now says nothing about the next clip_s: a walk-in crosses in seconds.
+    snapshot = people() if feet_x is None else people((feet_x, 0.92, 1))
+    assert _rule().wants_clip(snapshot, MONDAY_8AM) is True
 
 
 def test_outside_its_windows_the_rule_is_inactive() -> None:
