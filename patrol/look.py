@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 from detectors.tracker import track_clip
 from detectors.types import Detections, PersonDetector
 from patrol.cameras import PatrolCamera
+from patrol.clip_watch import watch_clip
 from patrol.clock import Clock
 from patrol.config.schema import SamplingConfig
 from patrol.evidence import captioned_jpeg, evidence_jpeg
@@ -129,17 +130,20 @@ class Looker:
                     snapshot = later
             snapshot_detections = Detections.empty()
             clip: list[Frame] = []
+            clip_detections: list[Detections] = []
             if health.usable:
                 [snapshot_detections] = self.detector.detect([snapshot.image])
                 now = self.clock.now()
                 if any(rule.wants_clip(snapshot_detections, now) for rule in camera.rules):
                     try:
-                        clip = stream.clip(self.sampling.clip_s, self.sampling.clip_fps)
+                        clip, clip_detections = watch_clip(
+                            stream.clip(self.sampling.clip_s, self.sampling.clip_fps), self.detector
+                        )
                     except StreamError as exc:
                         # The camera answered; the rules judge what the snapshot shows.
                         log.warning("camera %s: clip failed, judging the snapshot alone: %s", camera.id, exc)
         frames = [snapshot, *clip]
-        detections: list[Detections] = [snapshot_detections, *self.detector.detect([f.image for f in clip])]
+        detections = [snapshot_detections, *clip_detections]
         if clip:
             detections = track_clip(detections, [f.offset_s for f in frames])
         observed = tuple(ObservedFrame(f.offset_s, d) for f, d in zip(frames, detections, strict=True))

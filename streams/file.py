@@ -11,7 +11,7 @@ from typing import Any
 import av
 
 from streams.errors import StreamDecodeError, StreamUnreachable
-from streams.types import Frame, paced_clip
+from streams.types import Frame, paced_frames
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,9 @@ class _FileStream:
             return Frame(frame.to_ndarray(format="bgr24"), 0.0)
         raise StreamDecodeError(f"{self._described}: no picture after the start time")
 
-    def clip(self, duration_s: float, fps: float) -> list[Frame]:
+    def clip(self, duration_s: float, fps: float) -> Iterator[Frame]:
         if self._start_s is None:
             self.keyframe()
         start_s = self._start_s
         assert start_s is not None
-        return paced_clip(((at - start_s, frame) for at, frame in self._frames), duration_s, fps)
+        return paced_frames(((at - start_s, frame) for at, frame in self._frames), duration_s, fps)

@@ -22,7 +22,7 @@ from streams.errors import (
     StreamUnreachable,
 )
 from streams.redact import redact_url
-from streams.types import Frame, paced_clip
+from streams.types import Frame, paced_frames
 
 # analyzeduration=0 and a tiny probesize cut the time to first frame to about half a GOP;
 # TCP interleaving avoids lost UDP packets on thin school uplinks.
@@ -82,12 +82,14 @@ class _RtspStream:
             return Frame(frame.to_ndarray(format="bgr24"), 0.0)
         raise StreamTimeout(f"{self._described}: the stream ended before a picture")
 
-    def clip(self, duration_s: float, fps: float) -> list[Frame]:
+    def clip(self, duration_s: float, fps: float) -> Iterator[Frame]:
         if not self._snapshot_taken:
             self.keyframe()
         self._stream.codec_context.skip_frame = "DEFAULT"
         deadline = time.monotonic() + duration_s + self._read_timeout_s
-        return paced_clip(self._offsets(self._frames(deadline, f"a {duration_s:g} s clip")), duration_s, fps)
+        return paced_frames(
+            self._offsets(self._frames(deadline, f"a {duration_s:g} s clip")), duration_s, fps
+        )
 
     def _offsets(self, frames: Iterator[Any]) -> Iterator[tuple[float, Any]]:
         for frame in frames:

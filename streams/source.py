@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -12,8 +13,9 @@ class OpenStream(Protocol):
     def keyframe(self) -> Frame:
         """The first complete picture: a snapshot."""
 
-    def clip(self, duration_s: float, fps: float) -> list[Frame]:
-        """Pictures at about `fps` for `duration_s` after the snapshot, offsets from the snapshot."""
+    def clip(self, duration_s: float, fps: float) -> Iterator[Frame]:
+        """Pictures at about `fps` for `duration_s` after the snapshot, offsets from the snapshot,
+        each as it arrives (a camera sends them in real time)."""
 
 
 class FrameSource(Protocol):

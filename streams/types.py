@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,13 +42,17 @@ class FramePacer:
         return True
 
 
-def paced_clip(timed_frames: Iterable[tuple[float, Any]], duration_s: float, fps: float) -> list[Frame]:
-    """Decoded frames as (offset after the snapshot, PyAV frame) -> pictures at about `fps`."""
+def paced_frames(timed_frames: Iterable[tuple[float, Any]], duration_s: float, fps: float) -> Iterator[Frame]:
+    """Decoded frames as (offset after the snapshot, PyAV frame) -> pictures at about `fps`,
+    each yielded as soon as it is decoded."""
     pacer = FramePacer(fps)
-    frames: list[Frame] = []
     for offset, frame in timed_frames:
         if offset >= duration_s:
-            break
+            return
         if pacer.take(offset):
-            frames.append(Frame(frame.to_ndarray(format="bgr24"), offset))
-    return frames
+            yield Frame(frame.to_ndarray(format="bgr24"), offset)
+
+
+def paced_clip(timed_frames: Iterable[tuple[float, Any]], duration_s: float, fps: float) -> list[Frame]:
+    """`paced_frames`, all of them."""
+    return list(paced_frames(timed_frames, duration_s, fps))

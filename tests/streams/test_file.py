@@ -24,7 +24,7 @@ def footage() -> Path:
 def test_snapshot_and_clip_from_a_file(footage: Path) -> None:
     with FileSource(footage, start_s=20.0).open() as stream:
         snapshot = stream.keyframe()
-        clip = stream.clip(5.0, 2.0)
+        clip = list(stream.clip(5.0, 2.0))
     assert (snapshot.width, snapshot.height) == (768, 432)
     offsets = np.asarray([frame.offset_s for frame in clip])
     np.testing.assert_allclose(offsets, [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5], atol=0.06)

@@ -17,7 +17,7 @@ def test_snapshot_then_clip_at_the_asked_rate(simulator_server) -> None:  # type
     source = RtspSource(f"rtsp://patrol:{PASSWORD}@127.0.0.1:{port}/gate")
     with source.open() as stream:
         snapshot = stream.keyframe()
-        clip = stream.clip(4.0, 2.0)
+        clip = list(stream.clip(4.0, 2.0))
     assert (snapshot.width, snapshot.height) == (640, 360)
     offsets = np.asarray([frame.offset_s for frame in clip])
     assert len(clip) in (7, 8)
