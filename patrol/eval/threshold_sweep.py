@@ -81,7 +81,8 @@ class ScenarioSweep:
     frames: int  # frames detected
     tallies: Tallies
 
-    def at_defaults(self) -> dict[EventType, Tally]:
+    def as_configured(self) -> dict[EventType, Tally]:
+        """Per rule, its looks with the default confidence and the scenario's own thresholds."""
         return {
             rule: t
             for (rule, threshold, value), t in self.tallies.items()

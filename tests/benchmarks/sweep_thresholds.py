@@ -125,10 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sweeps.append(sweep)
         for key, tally in sweep.tallies.items():
             tallies.setdefault(key, Tally()).merge(tally)
-        flagged = "; ".join(f"{rule} {_counts(t)}" for rule, t in sweep.at_defaults().items())
-        say(
-            f"{sweep.name}: {sweep.frames} frames; looks flagged at the defaults: {flagged or 'none labelled'}"
-        )
+        flagged = "; ".join(f"{rule} {_counts(t)}" for rule, t in sweep.as_configured().items())
+        say(f"{sweep.name}: {sweep.frames} frames; looks flagged as configured: {flagged or 'none labelled'}")
     wall_s = time.monotonic() - started
     frames = sum(sweep.frames for sweep in sweeps)
     rules = figures_json(tallies)
@@ -148,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 {
                     "name": sweep.name,
                     "frames": sweep.frames,
-                    "at_defaults": {rule.value: asdict(t) for rule, t in sweep.at_defaults().items()},
+                    "as_configured": {rule.value: asdict(t) for rule, t in sweep.as_configured().items()},
                 }
                 for sweep in sweeps
             ],

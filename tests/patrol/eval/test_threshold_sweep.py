@@ -83,4 +83,4 @@ def test_a_stay_as_long_as_the_clip_is_flagged_below_that_length_only(
         if rule is EventType.LOITERING and threshold == "min_dwell_s"
     }
     assert flagged == {4: (2, 2), 6: (2, 0), 8: (2, 0), 10: (2, 0), 12: (2, 0)}
-    assert sweep.at_defaults()[EventType.LOITERING].negatives == 0
+    assert sweep.as_configured()[EventType.LOITERING].negatives == 0
