@@ -53,6 +53,11 @@ class Detections:
     def with_track_ids(self, track_ids: NDArray[np.int32]) -> Detections:
         return Detections(self.boxes, self.scores, self.class_ids, track_ids.astype(np.int32))
 
+    def with_min_score(self, min_score: float) -> Detections:
+        """Only the detections scoring at least `min_score`, track ids kept."""
+        keep = self.scores >= min_score
+        return Detections(self.boxes[keep], self.scores[keep], self.class_ids[keep], self.track_ids[keep])
+
 
 class PersonDetector(Protocol):
     """Anything that finds persons in BGR frames and can name the exact model it ran."""

@@ -57,6 +57,7 @@ _REFERENCE_MONDAY = date(2025, 3, 3)
 # A look starts only if it can end before the scenario does: snapshot (up to a GOP), clip, margin.
 LOOK_MARGIN_S = 2.0
 _PORT_ATTEMPTS = 3
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class EvalSettings:
     work_dir: Path  # the store's database and evidence pictures
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
     detector: DetectorConfig = field(default_factory=DetectorConfig)
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     workers: int = 3
     seed: int | None = 0  # None: look times from the secure random source, as in production
     repeats: int = 1
@@ -128,6 +129,55 @@ def camera_ids(names: Sequence[str]) -> list[str]:
 def scenario_start(scenario: EvalScenario, timezone: str) -> datetime:
     day = _REFERENCE_MONDAY + timedelta(days=scenario.weekday)
     return datetime.combine(day, scenario.start, tzinfo=ZoneInfo(timezone))
+
+
+def last_look_start_s(scenario: EvalScenario, sampling: SamplingConfig) -> float:
+    """The latest scenario second at which a look still ends before the scenario does."""
+    return scenario.duration_s - (sampling.clip_s + scenario.video.camera.gop_s + LOOK_MARGIN_S)
+
+
+def scenario_config(
+    scenario: EvalScenario,
+    camera_id: str,
+    stream: str,
+    *,
+    timezone: str,
+    sampling: SamplingConfig,
+    detector: DetectorConfig,
+) -> PatrolConfig:
+    """The patrol's config for the scenario's camera alone, as the production loader would build it."""
+    return PatrolConfig.model_validate(
+        {
+            "timezone": timezone,
+            "sampling": sampling.model_dump(),
+            "detector": detector.model_dump(),
+            "windows": {
+                name: [span.model_dump() for span in spans] for name, spans in scenario.windows.items()
+            },
+            "calendar": _calendar(scenario, sampling),
+            "schools": [{"id": SCHOOL_ID, "name": "Evaluation"}],
+            "cameras": [
+                {
+                    "id": camera_id,
+                    "school": SCHOOL_ID,
+                    "name": scenario.name[:200],
+                    "role": scenario.role.value,
+                    "stream": stream,
+                    **scenario.view.model_dump(),
+                }
+            ],
+        }
+    )
+
+
+def _calendar(scenario: EvalScenario, sampling: SamplingConfig) -> dict[str, object]:
+    """Looks around the clock at the scenario's pace: random looks averaging `mean_gap_fraction`
+    of the maximum gap, as the patrol paces a camera in a window of that gap."""
+    max_gap_s = scenario.view.max_gap_s or sampling.default_max_gap_s
+    looks_per_hour = 3600.0 / (max_gap_s * sampling.mean_gap_fraction)
+    visits = {"weight": looks_per_hour, "max_gap_s": max_gap_s}
+    window = {"spans": [{"start": "00:00", "end": "24:00"}], "roles": {scenario.role.value: visits}}
+    return {"default_timetable": "eval", "timetables": {"eval": {"windows": {"all_day": window}}}}
 
 
 class Evaluation:
@@ -211,7 +261,14 @@ class Evaluation:
         path = f"/{camera_id}"
         server = self._start_server(scenario, path)
         try:
-            config = self._config(scenario, camera_id, server.url(path))
+            config = scenario_config(
+                scenario,
+                camera_id,
+                server.url(path),
+                timezone=settings.timezone,
+                sampling=settings.sampling,
+                detector=settings.detector,
+            )
             camera = build_camera(config, config.cameras[0])
             start = scenario_start(scenario, settings.timezone)
             clock = VirtualClock(start)
@@ -226,9 +283,7 @@ class Evaluation:
             plan = VisitPlan(
                 [camera.pace], calendar, now=start.timestamp(), workers=1, max_per_school=1, rng=rng
             )
-            last_start_s = scenario.duration_s - (
-                settings.sampling.clip_s + scenario.video.camera.gop_s + LOOK_MARGIN_S
-            )
+            last_start_s = last_look_start_s(scenario, settings.sampling)
             looks: list[LookSummary] = []
             while True:
                 now = clock.now().timestamp()
@@ -286,41 +341,6 @@ class Evaluation:
                 if "cannot listen" not in str(exc) or attempt == _PORT_ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")
-
-    def _config(self, scenario: EvalScenario, camera_id: str, url: str) -> PatrolConfig:
-        settings = self.settings
-        return PatrolConfig.model_validate(
-            {
-                "timezone": settings.timezone,
-                "sampling": settings.sampling.model_dump(),
-                "detector": settings.detector.model_dump(),
-                "windows": {
-                    name: [span.model_dump() for span in spans] for name, spans in scenario.windows.items()
-                },
-                "calendar": self._calendar(scenario),
-                "schools": [{"id": SCHOOL_ID, "name": "Evaluation"}],
-                "cameras": [
-                    {
-                        "id": camera_id,
-                        "school": SCHOOL_ID,
-                        "name": scenario.name[:200],
-                        "role": scenario.role.value,
-                        "stream": url,
-                        **scenario.view.model_dump(),
-                    }
-                ],
-            }
-        )
-
-    def _calendar(self, scenario: EvalScenario) -> dict[str, object]:
-        """Looks around the clock at the scenario's pace: random looks averaging `mean_gap_fraction`
-        of the maximum gap, as the patrol paces a camera in a window of that gap."""
-        sampling = self.settings.sampling
-        max_gap_s = scenario.view.max_gap_s or sampling.default_max_gap_s
-        looks_per_hour = 3600.0 / (max_gap_s * sampling.mean_gap_fraction)
-        visits = {"weight": looks_per_hour, "max_gap_s": max_gap_s}
-        window = {"spans": [{"start": "00:00", "end": "24:00"}], "roles": {scenario.role.value: visits}}
-        return {"default_timetable": "eval", "timetables": {"eval": {"windows": {"all_day": window}}}}
 
     def _events(self, scenario: EvalScenario, camera_id: str, store: Store) -> tuple[ObservedEvent, ...]:
         start = scenario_start(scenario, self.settings.timezone)
