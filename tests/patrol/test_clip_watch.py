@@ -50,7 +50,7 @@ def test_the_first_pictures_are_detected_before_the_clip_has_ended() -> None:
     assert [frame.offset_s for frame in clip] == pytest.approx([0.33, 0.66, 0.99, 1.32])
     assert len(detections) == 4
     assert detector.batches[0] == [1]
-    assert sum(detector.batches, []) == [1, 2, 3, 4]
+    assert [value for batch in detector.batches for value in batch] == [1, 2, 3, 4]
 
 
 def test_pictures_that_arrive_while_the_detector_is_busy_are_detected_together() -> None:
