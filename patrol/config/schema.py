@@ -68,6 +68,12 @@ class UnregisteredEntryConfig(Section):
         le=600,
         description="Time in view before crossing needed to judge someone not seen approaching the desk",
     )
+    settle_s: float = Field(
+        300,
+        ge=0,
+        le=86400,
+        description="A walk-in event ends on a look where everyone registered, this long after the last walk-in",
+    )
     windows: tuple[str, ...] = Field(description="Named windows when entries must register")
 
 

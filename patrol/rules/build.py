@@ -36,6 +36,7 @@ def build_rules(config: PatrolConfig, camera: CameraConfig) -> list[Rule]:
                 zone(entry.desk_zone),
                 entry.min_desk_dwell_s,
                 entry.min_observed_s,
+                entry.settle_s,
                 timing(entry.windows),
             )
         )

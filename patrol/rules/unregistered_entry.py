@@ -32,7 +32,12 @@ class UnregisteredEntryRule:
     desk: Polygon
     min_desk_dwell_s: float
     min_observed_s: float
+    # A lax gate lets some in unregistered and sees others register; one look of proper
+    # registrations soon after a walk-in does not end the lapse, nor start a new event.
+    settle_s: float
     timing: RuleTiming
+    # When the latest walk-in was found; None before any.
+    last_walk_in_at: datetime | None = None
     event_type: EventType = EventType.UNREGISTERED_ENTRY
 
     def __post_init__(self) -> None:
@@ -65,6 +70,7 @@ class UnregisteredEntryRule:
             ],
         }
         if offenders:
+            self.last_walk_in_at = now
             first = offenders[0]
             summary = (
                 f"{len(offenders)} person(s) entered at {self.timing.local_clock(look.time_of(first.crossed_at_s))} "
@@ -79,9 +85,12 @@ class UnregisteredEntryRule:
                 evidence_frame=first.frame_index,
                 tracks=tuple(e.track_id for e in offenders),
             )
-        if entries:
-            return Verdict(self.event_type, VerdictState.CLEAR, details=details)
-        return Verdict(self.event_type, VerdictState.UNDECIDED)
+        if not entries:
+            return Verdict(self.event_type, VerdictState.UNDECIDED)
+        if self.last_walk_in_at is not None and (now - self.last_walk_in_at).total_seconds() < self.settle_s:
+            details["since_last_walk_in_s"] = round((now - self.last_walk_in_at).total_seconds())
+            return Verdict(self.event_type, VerdictState.UNDECIDED, details=details)
+        return Verdict(self.event_type, VerdictState.CLEAR, details=details)
 
     def _judged_entry(self, path: FootPath) -> _Entry | None:
         """The track's first inward crossing, if enough of what came before it was watched to judge."""

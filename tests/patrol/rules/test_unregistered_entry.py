@@ -11,7 +11,9 @@ DESK = Polygon.of("desk", ((0.30, 0.5), (0.48, 0.5), (0.48, 1.0), (0.30, 1.0)))
 
 
 def _rule(timing=ALWAYS) -> UnregisteredEntryRule:
-    return UnregisteredEntryRule(GATE, DESK, min_desk_dwell_s=3, min_observed_s=5, timing=timing)
+    return UnregisteredEntryRule(
+        GATE, DESK, min_desk_dwell_s=3, min_observed_s=5, settle_s=300, timing=timing
+    )
 
 
 def _frames(*tracks: list[tuple[float, float, int]]) -> list[list[tuple[float, float, int]]]:
@@ -88,3 +90,18 @@ def test_outside_its_windows_the_rule_is_inactive() -> None:
         is VerdictState.INACTIVE
     )
     assert rule.wants_clip(people((0.2, 0.92, 1)), evening) is False
+
+
+def test_registered_entries_soon_after_a_walk_in_do_not_end_the_lapse() -> None:
+    rule = _rule()
+    walk_in = look(_frames(walk(7, 0.0, 1.0, 10)))
+    registered = walk(3, 0.0, 0.4, 3) + stay(3, 0.4, 5) + walk(3, 0.4, 1.0, 4)
+    assert rule.evaluate(walk_in, MONDAY_8AM).state is VerdictState.FINDING
+
+    soon = later(120)
+    verdict = rule.evaluate(look(_frames(registered), at=soon), soon)
+    assert verdict.state is VerdictState.UNDECIDED
+    assert verdict.details["since_last_walk_in_s"] == 120
+
+    settled = later(301)
+    assert rule.evaluate(look(_frames(registered), at=settled), settled).state is VerdictState.CLEAR
