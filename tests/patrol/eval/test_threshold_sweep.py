@@ -60,7 +60,7 @@ patrol:
   rules:
     loitering: {zone: outside, confirm_after_s: 30, windows: [always]}
 actors:
-  - person: long_hair
+  - person: black_coat  # from bus.jpg, always here (the shared footage may not be)
     height: 0.42
     path:
       - {t: 0, x: 0.62, y: 0.72, stay_s: 40}
