@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -143,11 +144,13 @@ class Looker:
                         # The camera answered; the rules judge what the snapshot shows.
                         log.warning("camera %s: clip failed, judging the snapshot alone: %s", camera.id, exc)
         frames = [snapshot, *clip]
-        detections = [snapshot_detections, *clip_detections]
-        if clip:
-            detections = track_clip(detections, [f.offset_s for f in frames])
-        observed = tuple(ObservedFrame(f.offset_s, d) for f, d in zip(frames, detections, strict=True))
-        look = Look(camera.id, started_at, observed, follow_up=kind is LookKind.FOLLOW_UP)
+        look = tracked_look(
+            camera.id,
+            started_at,
+            [f.offset_s for f in frames],
+            [snapshot_detections, *clip_detections],
+            follow_up=kind is LookKind.FOLLOW_UP,
+        )
         return _Observation(frames, look, health, reference)
 
     def _health_finding(
@@ -217,6 +220,21 @@ class Looker:
         )
         record = LookRecord(camera.id, kind, started_at, now, outcome, detail=reason)
         return LookReport(record, findings=(finding,), cleared=(other,))
+
+
+def tracked_look(
+    camera_id: str,
+    started_at: datetime,
+    offsets_s: Sequence[float],
+    detections: Sequence[Detections],
+    *,
+    follow_up: bool = False,
+) -> Look:
+    """The look the rules judge: the snapshot's detections, then the clip's, linked into tracks."""
+    if len(detections) > 1:
+        detections = track_clip(list(detections), list(offsets_s))
+    observed = tuple(ObservedFrame(o, d) for o, d in zip(offsets_s, detections, strict=True))
+    return Look(camera_id, started_at, observed, follow_up=follow_up)
 
 
 def _jpeg(image: NDArray[np.uint8]) -> bytes:

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from detectors.tracker import track_clip
 from detectors.types import Detections, PersonDetector
 from patrol.config.schema import SamplingConfig
 from patrol.eval.offline_looks import EncodedTimeline
-from patrol.rules import Look, ObservedFrame, Rule
+from patrol.look import tracked_look
+from patrol.rules import Look, Rule
 
 
 @dataclass(frozen=True)
@@ -31,13 +31,9 @@ class DetectedLook:
     def at_confidence(self, confidence: float, rules: Sequence[Rule]) -> Look:
         """The look the rules would judge had the detector run at `confidence`."""
         frames = [d.with_min_score(confidence) for d in self.detections]
-        offsets = list(self.offsets_s)
-        if len(frames) > 1 and any(rule.wants_clip(frames[0], self.snapshot_at) for rule in rules):
-            frames = track_clip(frames, offsets)
-        else:
-            frames, offsets = frames[:1], offsets[:1]
-        observed = tuple(ObservedFrame(o, d) for o, d in zip(offsets, frames, strict=True))
-        return Look(self.camera_id, self.started_at, observed)
+        if not any(rule.wants_clip(frames[0], self.snapshot_at) for rule in rules):
+            frames = frames[:1]
+        return tracked_look(self.camera_id, self.started_at, self.offsets_s[: len(frames)], frames)
 
     def ended_at(self, look: Look) -> datetime:
         """When the look ends, which is when the patrol judges it."""
