@@ -25,6 +25,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if not _refused_schema(exc):
+            raise
+        print(f"patrol: {exc}", file=sys.stderr)
+        return 2
+
+
+def _refused_schema(exc: Exception) -> bool:
+    # Looked up, not imported: the migrations load only for commands that open the database.
+    schema = sys.modules.get("patrol.store.schema")
+    return schema is not None and isinstance(exc, schema.SchemaNotReady)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -82,6 +93,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_eval_parser(commands)
 
+    from patrol.db_command import add_parser as add_db_parser
+
+    add_db_parser(commands)
+
     for name, handler, text in (
         ("run", _run, "patrol the configured cameras and serve the dashboard"),
         ("serve", _serve, "serve the API and dashboard only"),
@@ -92,6 +107,12 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--config", type=Path, default=Path("config.yaml"), help="default: ./config.yaml"
         )
+        if name != "simulate":
+            command.add_argument(
+                "--migrate",
+                action="store_true",
+                help="upgrade an older database schema first (the demo always does)",
+            )
         command.set_defaults(handler=handler)
     return parser
 
@@ -139,7 +160,7 @@ def _accounts(args: argparse.Namespace) -> tuple[PatrolConfig, Any, Any]:
     from patrol.service import open_accounts, open_store
 
     config = _load(args.config)
-    store = open_store(config)
+    store = open_store(config, config_path=args.config)
     return config, store, open_accounts(config, store)
 
 
@@ -333,7 +354,7 @@ def _reset_reference(args: argparse.Namespace) -> int:
     if args.camera not in {camera.id for camera in config.cameras}:
         print(f"{args.config}: no camera {args.camera!r}", file=sys.stderr)
         return 2
-    store = open_store(config)
+    store = open_store(config, config_path=args.config)
     try:
         had = store.reset_reference(args.camera)
     finally:
@@ -347,7 +368,7 @@ def _reset_reference(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from patrol.service import run
 
-    run(_load(args.config), with_simulator=False)
+    run(_load(args.config), with_simulator=False, migrate=args.migrate, config_path=args.config)
     return 0
 
 
@@ -355,7 +376,7 @@ def _serve(args: argparse.Namespace) -> int:
     from patrol.service import open_accounts, open_store, serve_api
 
     config = _load(args.config)
-    store = open_store(config)
+    store = open_store(config, migrate=args.migrate, config_path=args.config)
     try:
         serve_api(config, store, open_accounts(config, store), None)
     finally:
@@ -371,7 +392,8 @@ def _demo(args: argparse.Namespace) -> int:
     if config.simulator is None:
         print(f"{args.config}: the demo needs a `simulator:` section", file=sys.stderr)
         return 2
-    run(config, with_simulator=True)
+    # The demo's database is its own: it follows the release without asking.
+    run(config, with_simulator=True, migrate=True, config_path=args.config)
     return 0
 
 

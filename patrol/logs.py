@@ -41,5 +41,6 @@ def configure_logging(secrets: Iterable[str] = (), level: int = logging.INFO) ->
     root.addHandler(handler)
     root.setLevel(level)
     # Request lines of the API and library chatter stay at warning level.
-    for noisy in ("uvicorn.access", "ultralytics", "zeep", "urllib3"):
+    # Alembic says which steps it ran; patrol.store.schema logs that itself, in one line.
+    for noisy in ("uvicorn.access", "ultralytics", "zeep", "urllib3", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

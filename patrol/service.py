@@ -24,6 +24,7 @@ from patrol.planner import SchoolCalendar
 from patrol.runtime import Patrol
 from patrol.snapshots import CameraSnapshots
 from patrol.store import Store, sqlite_url
+from patrol.store.schema import prepare_schema
 from patrol.types import Role
 
 if TYPE_CHECKING:
@@ -34,18 +35,33 @@ log = logging.getLogger(__name__)
 DEMO_PASSWORD_VARIABLE = "PATROL_CAMERA_PASSWORD"
 
 
-def open_store(config: PatrolConfig) -> Store:
+def connect_store(config: PatrolConfig) -> Store:
+    """The config's database as it is, schema untouched (`patrol db` looks at it this way)."""
     url = config.database_url.get_secret_value() if config.database_url else sqlite_url(config.data_dir)
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(url, config.data_dir / "evidence")
-    store.create_schema()
+    return Store(url, config.data_dir / "evidence")
+
+
+def open_store(config: PatrolConfig, *, migrate: bool = False, config_path: Path | None = None) -> Store:
+    """The config's database, ready for this release: an empty one is created at the latest
+    revision; an older schema is upgraded only when `migrate`, and otherwise refused
+    (SchemaNotReady) with the command to run."""
+    store = connect_store(config)
+    try:
+        prepare_schema(
+            store.engine,
+            migrate=migrate,
+            upgrade_command=f"patrol db upgrade --config {config_path or default_config_path()}",
+        )
+    except BaseException:
+        store.close()
+        raise
+    store.evidence_dir.mkdir(parents=True, exist_ok=True)
     return store
 
 
 def open_accounts(config: PatrolConfig, store: Store) -> Accounts:
-    accounts = Accounts(store, session_lifetime=timedelta(hours=config.api.session_hours))
-    accounts.create_schema()
-    return accounts
+    return Accounts(store, session_lifetime=timedelta(hours=config.api.session_hours))
 
 
 # The demo's users: one per role, all of the county bureau so every school is visible.
@@ -128,8 +144,8 @@ def serve_api(config: PatrolConfig, store: Store, accounts: Accounts, patrol: Pa
         server.run()
 
 
-def run(config: PatrolConfig, *, with_simulator: bool) -> None:
-    store = open_store(config)
+def run(config: PatrolConfig, *, with_simulator: bool, migrate: bool, config_path: Path) -> None:
+    store = open_store(config, migrate=migrate, config_path=config_path)
     with ExitStack() as running:
         running.callback(store.close)
         notifier = Notifier.from_config(config.notify)

@@ -98,6 +98,7 @@ class Accounts:
         self._decoy_hash = self._hasher.hash(secrets.token_hex(16))
 
     def create_schema(self) -> None:
+        """Tests' fast path; a process gets these tables from the migrations (patrol.store.schema)."""
         Base.metadata.create_all(self._engine, tables=ACCOUNT_TABLES)
 
     # Users ---------------------------------------------------------------------------------

@@ -33,7 +33,6 @@ from patrol.store.records import (
 )
 from patrol.store.tables import (
     AuditRow,
-    Base,
     CameraReferenceRow,
     CameraRow,
     DecisionRow,
@@ -137,8 +136,14 @@ class Store:
                 logging.getLogger(__name__).exception("change listener failed")
 
     def create_schema(self) -> None:
+        """A fresh database's tables without running the migrations (tests, scratch databases).
+
+        Processes that serve a county call patrol.store.schema.prepare_schema instead.
+        """
+        from patrol.store.schema import Migrations
+
         self.evidence_dir.mkdir(parents=True, exist_ok=True)
-        Base.metadata.create_all(self._engine)
+        Migrations(self._engine).create_all_at_head()
 
     def close(self) -> None:
         self._engine.dispose()

@@ -169,6 +169,11 @@ class AuditRow(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+# Triggers that keep the audit log append-only, by dialect; `patrol db check` looks for them.
+APPEND_ONLY_TRIGGERS = {
+    "sqlite": frozenset({"audit_log_no_update", "audit_log_no_delete"}),
+    "postgresql": frozenset({"audit_log_append_only"}),
+}
 _APPEND_ONLY_SQLITE = [
     DDL(
         f"CREATE TRIGGER audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
@@ -186,6 +191,7 @@ _APPEND_ONLY_POSTGRESQL = [
         "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
     ).execute_if(dialect="postgresql"),
 ]
+# create_all's fast path (tests); the migrations create the same triggers themselves.
 for _ddl in (*_APPEND_ONLY_SQLITE, *_APPEND_ONLY_POSTGRESQL):
     event.listen(AuditRow.__table__, "after_create", _ddl)
 

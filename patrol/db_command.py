@@ -1,0 +1,93 @@
+"""`patrol db`: the database schema's migrations, seen and applied by an operator."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def add_parser(commands: Any) -> None:
+    db = commands.add_parser("db", help="database schema: upgrade, current, check")
+    actions = db.add_subparsers(required=True, metavar="ACTION")
+
+    def action(name: str, handler: Any, text: str) -> argparse.ArgumentParser:
+        parser = actions.add_parser(name, help=text, description=text)
+        parser.add_argument("--config", type=Path, default=Path("config.yaml"), help="default: ./config.yaml")
+        parser.set_defaults(handler=handler)
+        return parser
+
+    upgrade = action(
+        "upgrade",
+        _upgrade,
+        "bring the database to this release's schema (a database made before migrations is stamped "
+        "with the baseline first, never created again)",
+    )
+    upgrade.add_argument("--revision", default="head", help="target revision (default: head)")
+    action("current", _current, "print the database's schema revision and this release's")
+    action("check", _check, "compare the database with this release's models; exit 1 on any difference")
+
+
+def _migrations(args: argparse.Namespace) -> tuple[Any, Any]:
+    from patrol.config import load_config
+    from patrol.logs import config_secrets, configure_logging
+    from patrol.service import connect_store
+    from patrol.store.schema import Migrations
+
+    config = load_config(args.config)
+    configure_logging(config_secrets(config))
+    store = connect_store(config)
+    return store, Migrations(store.engine)
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    from patrol.store.schema import SchemaNotReady
+
+    store, migrations = _migrations(args)
+    try:
+        before = migrations.status()
+        after = migrations.upgrade(args.revision)
+    except SchemaNotReady as exc:
+        print(f"patrol db upgrade: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(f"before: {before.describe()}")
+    print(f"now:    {after.describe()}")
+    return 0
+
+
+def _current(args: argparse.Namespace) -> int:
+    from patrol.store.schema import SchemaState
+
+    store, migrations = _migrations(args)
+    try:
+        status = migrations.status()
+    finally:
+        store.close()
+    print(f"database: {status.describe()}")
+    print(f"release:  {status.head}")
+    if status.state in (SchemaState.UNVERSIONED, SchemaState.BEHIND):
+        print(f"run `patrol db upgrade --config {args.config}` to bring it to {status.head}")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from patrol.store.schema import SchemaState
+
+    store, migrations = _migrations(args)
+    try:
+        status = migrations.status()
+        differences = migrations.drift() if status.state is not SchemaState.EMPTY else []
+    finally:
+        store.close()
+    problems = [] if status.state is SchemaState.CURRENT else [f"schema revision: {status.describe()}"]
+    problems.extend(differences)
+    if not problems:
+        print(f"no drift: the database matches this release's models at {status.head}")
+        return 0
+    print(f"{len(problems)} difference(s) between the database and this release's models:")
+    for line in problems:
+        print(f"  {line}")
+    return 1
