@@ -11,11 +11,25 @@ from fastapi.templating import Jinja2Templates
 from api.deps import PatrolControl, SnapshotTaker
 from api.errors import install_error_handlers
 from api.pages import install_page_handlers
-from api.routes import audit, auth, cameras, dashboard, events, hazards, health, live, reports, schools
+from api.routes import (
+    audit,
+    auth,
+    cameras,
+    dashboard,
+    events,
+    hazards,
+    health,
+    live,
+    prometheus,
+    reports,
+    schools,
+)
 from api.settings import ApiSettings
 from patrol.accounts import Accounts, Jurisdictions
 from patrol.clock import Clock, SystemClock
+from patrol.metrics import PatrolMetrics, site_figures
 from patrol.store import Store
+from patrol.store.schema import Migrations
 
 API_PREFIX = "/api/v1"
 _HERE = Path(__file__).parent
@@ -30,13 +44,15 @@ def create_app(
     jurisdictions: Jurisdictions,
     snapshots: SnapshotTaker | None = None,
     clock: Clock | None = None,
+    metrics: PatrolMetrics | None = None,
 ) -> FastAPI:
     """The HTTP API and dashboard over `store`.
 
     `patrol` is the patrol running in this process, if any; `accounts` checks users, sessions and
     tokens; `jurisdictions` say which schools each user sees; `snapshots` takes the officer's
     "look now" pictures (None: this server cannot reach cameras); `clock` stamps decisions,
-    sessions and audit entries.
+    sessions and audit entries; `metrics` holds the process's Prometheus figures (the patrol's,
+    when one runs here), to which the app adds the store's.
     """
     app = FastAPI(title=settings.title)
     app.state.settings = settings
@@ -46,6 +62,9 @@ def create_app(
     app.state.jurisdictions = jurisdictions
     app.state.snapshots = snapshots
     app.state.clock = clock or SystemClock()
+    app.state.metrics = metrics = metrics or PatrolMetrics()
+    metrics.watch_site(lambda: site_figures(store))
+    app.state.migrations = Migrations(store.engine)
     app.state.templates = Jinja2Templates(directory=_HERE / "templates")
 
     # The live feed's /events/stream comes before /events/{event_id}.
@@ -58,6 +77,7 @@ def create_app(
     app.include_router(reports.router, prefix=API_PREFIX)
     app.include_router(auth.router)
     app.include_router(health.router)
+    app.include_router(prometheus.router)
     app.include_router(dashboard.router)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
 

@@ -11,7 +11,9 @@ from fastapi.templating import Jinja2Templates
 from api.settings import ApiSettings
 from patrol.accounts import Accounts, Jurisdictions
 from patrol.clock import Clock
+from patrol.metrics import PatrolMetrics
 from patrol.store import OnDemandRecord, Store
+from patrol.store.schema import Migrations
 
 
 class PatrolControl(Protocol):
@@ -26,6 +28,10 @@ class PatrolControl(Protocol):
 
     def request_on_demand(self, school_id: str, requested_by: str) -> OnDemandRecord:
         """Look at every camera of the school now, within the configured bound; recorded with who asked."""
+        ...
+
+    def readiness_problem(self) -> str | None:
+        """Why the patrol is not doing its work (dispatcher stopped, no look for too long), or None."""
         ...
 
 
@@ -69,6 +75,14 @@ def get_templates(request: Request) -> Jinja2Templates:
     return cast(Jinja2Templates, request.app.state.templates)
 
 
+def get_metrics(request: Request) -> PatrolMetrics:
+    return cast(PatrolMetrics, request.app.state.metrics)
+
+
+def get_migrations(request: Request) -> Migrations:
+    return cast(Migrations, request.app.state.migrations)
+
+
 def get_clock(request: Request) -> Clock:
     return cast(Clock, request.app.state.clock)
 
@@ -86,4 +100,6 @@ JurisdictionsDep = Annotated[Jurisdictions, Depends(get_jurisdictions)]
 SnapshotsDep = Annotated[SnapshotTaker | None, Depends(get_snapshots)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+MetricsDep = Annotated[PatrolMetrics, Depends(get_metrics)]
+MigrationsDep = Annotated[Migrations, Depends(get_migrations)]
 NowDep = Annotated[datetime, Depends(utc_now)]

@@ -327,6 +327,11 @@ class AuditPublic(PublicModel):
 
 
 class HealthPublic(PublicModel):
-    status: str = Field(description="ok when the database answers")
-    database: str
-    patrol: dict[str, Any]
+    status: str = Field(description="ok while the process answers (liveness)")
+    database: str | None = Field(None, description="Logged-in users only: ok, or why not")
+    patrol: dict[str, Any] | None = Field(None, description="Logged-in users only: the patrol's figures")
+
+
+class ReadinessPublic(PublicModel):
+    status: Literal["ready", "not ready"]
+    reasons: list[str] = Field(description="Why not ready; empty when ready")

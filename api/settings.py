@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -17,6 +17,8 @@ class ApiSettings:
     """How often each live feed polls the database for new and changed events."""
     secure_cookies: bool = False
     """Mark cookies Secure; set when the dashboard is served over HTTPS."""
+    metrics_token: str | None = field(default=None, repr=False)
+    """The bearer token Prometheus sends for /metrics; None: /metrics is off."""
 
     def __post_init__(self) -> None:
         try:

@@ -385,13 +385,17 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from patrol.service import ensure_demo_password, run
+    from patrol.service import ensure_demo_metrics_token, ensure_demo_password, metrics_token, run
 
     ensure_demo_password()
+    new_token = ensure_demo_metrics_token()
     config = _load(args.config)
     if config.simulator is None:
         print(f"{args.config}: the demo needs a `simulator:` section", file=sys.stderr)
         return 2
+    if new_token is not None and metrics_token(config) == new_token:
+        # On the terminal only, like the demo users' passwords: the log masks it.
+        print(f"Prometheus reads /metrics with this bearer token: {new_token}", flush=True)
     # The demo's database is its own: it follows the release without asking.
     run(config, with_simulator=True, migrate=True, config_path=args.config)
     return 0

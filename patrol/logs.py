@@ -29,6 +29,8 @@ def config_secrets(config: PatrolConfig) -> list[str]:
         found += url_secrets(config.database_url.get_secret_value())
     if config.simulator is not None:
         found.append(config.simulator.password.get_secret_value())
+    if config.api.metrics_token is not None:
+        found.append(config.api.metrics_token.get_secret_value())
     return found
 
 

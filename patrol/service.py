@@ -19,6 +19,7 @@ from patrol.cameras import build_sites
 from patrol.clock import SystemClock
 from patrol.config import PatrolConfig
 from patrol.look import Looker
+from patrol.metrics import OutboxFigures, PatrolMetrics
 from patrol.notify import Notifier
 from patrol.planner import SchoolCalendar
 from patrol.runtime import Patrol
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEMO_PASSWORD_VARIABLE = "PATROL_CAMERA_PASSWORD"
+DEMO_METRICS_TOKEN_VARIABLE = "PATROL_METRICS_TOKEN"
 
 
 def connect_store(config: PatrolConfig) -> Store:
@@ -93,7 +95,7 @@ def ensure_demo_users(config: PatrolConfig, accounts: Accounts, out: TextIO | No
     print("\n".join(lines), file=out, flush=True)
 
 
-def build_patrol(config: PatrolConfig, store: Store) -> Patrol:
+def build_patrol(config: PatrolConfig, store: Store, metrics: PatrolMetrics) -> Patrol:
     from detectors.yolo import YoloPersonDetector  # loads torch: only for processes that patrol
 
     schools, cameras = build_sites(config)
@@ -105,7 +107,7 @@ def build_patrol(config: PatrolConfig, store: Store) -> Patrol:
         device=config.detector.device,
     )
     clock = SystemClock()
-    looker = Looker(detector, config.sampling, clock, references=store)
+    looker = Looker(metrics.timed(detector), config.sampling, clock, references=store)
     return Patrol(
         cameras,
         store,
@@ -116,21 +118,33 @@ def build_patrol(config: PatrolConfig, store: Store) -> Patrol:
         max_per_school=config.sampling.max_streams_per_school,
         on_demand_within_s=config.sampling.on_demand_within_s,
         reinspection_rate_factor=config.sampling.reinspection_rate_factor,
+        metrics=metrics,
     )
 
 
-def serve_api(config: PatrolConfig, store: Store, accounts: Accounts, patrol: Patrol | None) -> None:
+def serve_api(
+    config: PatrolConfig,
+    store: Store,
+    accounts: Accounts,
+    patrol: Patrol | None,
+    metrics: PatrolMetrics | None = None,
+) -> None:
     """Blocks until Ctrl-C or SIGTERM; uvicorn handles both signals and shuts down gracefully."""
     from api.app import create_app
     from api.settings import ApiSettings
 
     app = create_app(
-        ApiSettings(timezone=config.timezone, secure_cookies=config.api.secure_cookies),
+        ApiSettings(
+            timezone=config.timezone,
+            secure_cookies=config.api.secure_cookies,
+            metrics_token=metrics_token(config),
+        ),
         store,
         patrol,
         accounts=accounts,
         jurisdictions=Jurisdictions.from_config(config.jurisdictions),
         snapshots=CameraSnapshots.from_config(config),
+        metrics=metrics,
     )
     # Open live feeds (dashboards) would otherwise hold a Ctrl-C up for as long as they stay.
     server = uvicorn.Server(
@@ -148,19 +162,30 @@ def run(config: PatrolConfig, *, with_simulator: bool, migrate: bool, config_pat
     store = open_store(config, migrate=migrate, config_path=config_path)
     with ExitStack() as running:
         running.callback(store.close)
+        metrics = PatrolMetrics()
         notifier = Notifier.from_config(config.notify)
         notifier.start()
         running.callback(notifier.stop)
         store.add_listener(notifier)
+        metrics.watch_outboxes(lambda: outbox_figures(notifier))
         accounts = open_accounts(config, store)
         if with_simulator:
             ensure_demo_users(config, accounts)
             simulator = start_simulator(config)
             running.callback(simulator.stop)
-        patrol = build_patrol(config, store)
+        patrol = build_patrol(config, store, metrics)
         patrol.start()
         running.callback(patrol.stop)
-        serve_api(config, store, accounts, patrol)
+        serve_api(config, store, accounts, patrol, metrics)
+
+
+def metrics_token(config: PatrolConfig) -> str | None:
+    token = config.api.metrics_token.get_secret_value() if config.api.metrics_token else ""
+    return token or None
+
+
+def outbox_figures(notifier: Notifier) -> dict[str, OutboxFigures]:
+    return {name: OutboxFigures(**figures) for name, figures in notifier.figures().items()}
 
 
 def start_simulator(config: PatrolConfig) -> SimulatorServer:
@@ -187,6 +212,15 @@ def start_simulator(config: PatrolConfig) -> SimulatorServer:
 def ensure_demo_password() -> None:
     """The demo's simulated cameras need a password; make a fresh one unless the user set one."""
     os.environ.setdefault(DEMO_PASSWORD_VARIABLE, secrets.token_urlsafe(12))
+
+
+def ensure_demo_metrics_token() -> str | None:
+    """The demo serves /metrics with a fresh token unless the user set one; returns a new one."""
+    if os.environ.get(DEMO_METRICS_TOKEN_VARIABLE):
+        return None
+    token = secrets.token_urlsafe(24)
+    os.environ[DEMO_METRICS_TOKEN_VARIABLE] = token
+    return token
 
 
 def default_config_path() -> Path:

@@ -288,6 +288,10 @@ class ApiConfig(Section):
         False, description="Mark session cookies Secure: set when the dashboard is served over HTTPS"
     )
     session_hours: float = Field(12, ge=0.25, le=168, description="A browser session lasts this long")
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="Bearer token Prometheus sends for /metrics (write ${VARIABLE}); unset or empty: /metrics is off",
+    )
 
 
 class SimulatorConfig(Section):

@@ -235,6 +235,18 @@ class VisitPlan:
 
     # Requests ------------------------------------------------------------------------------
 
+    def gap_in_force(self, now: float) -> tuple[float, float] | None:
+        """The largest maximum gap of the windows open now, and when the oldest of them opened;
+        None when no camera's window is open (no look is owed)."""
+        gaps = []
+        for camera in self._cameras:
+            segment, _ = camera.calendar.segment_at(now)
+            if segment is not None:
+                gaps.append((segment.max_gap_s, segment.start))
+        if not gaps:
+            return None
+        return max(gap for gap, _ in gaps), min(start for _, start in gaps)
+
     def request_follow_up(self, camera_id: str, now: float, after_s: float) -> None:
         """A confirming look at a random time from `after_s` to 1.25 × `after_s` from now, never earlier.
 

@@ -18,6 +18,7 @@ from api import ApiSettings, PatrolControl, SnapshotTaker, create_app
 from patrol.accounts import Accounts, Jurisdictions
 from patrol.clock import Clock
 from patrol.config import PatrolConfig, parse_config
+from patrol.metrics import PatrolMetrics
 from patrol.store import CameraRecord, EventRecord, Finding, SchoolRecord, Store
 from patrol.types import EventStatus, EventType, Role
 
@@ -171,6 +172,7 @@ def make_app(
     clock: Clock | None = None,
     with_users: bool = True,
     jurisdictions: Jurisdictions | None = None,
+    metrics: PatrolMetrics | None = None,
 ) -> FastAPI:
     """The app with the test users; its clock stands at DECIDED_AT unless given one."""
     return create_app(
@@ -181,6 +183,7 @@ def make_app(
         jurisdictions=jurisdictions or Jurisdictions.from_config(site_config().jurisdictions),
         snapshots=snapshots,
         clock=clock or SettableClock(DECIDED_AT),
+        metrics=metrics,
     )
 
 
