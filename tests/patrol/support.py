@@ -10,6 +10,7 @@ from patrol.cameras import build_sites
 from patrol.clock import SystemClock
 from patrol.config import PatrolConfig
 from patrol.look import Looker
+from patrol.metrics import PatrolMetrics
 from patrol.planner import SchoolCalendar
 from patrol.runtime import Patrol
 from patrol.store import Store, sqlite_url
@@ -31,7 +32,9 @@ AROUND_THE_CLOCK = {
 }
 
 
-def patrol_of(config: PatrolConfig, detector, tmp_path: Path) -> tuple[Patrol, Store]:  # type: ignore[no-untyped-def]
+def patrol_of(  # type: ignore[no-untyped-def]
+    config: PatrolConfig, detector, tmp_path: Path, metrics: PatrolMetrics | None = None
+) -> tuple[Patrol, Store]:
     """The real Patrol over a fresh SQLite store, wired as `patrol run` wires it."""
     store = Store(sqlite_url(tmp_path), tmp_path / "evidence")
     store.create_schema()
@@ -41,11 +44,12 @@ def patrol_of(config: PatrolConfig, detector, tmp_path: Path) -> tuple[Patrol, S
     patrol = Patrol(
         cameras,
         store,
-        Looker(detector, config.sampling, clock, references=store),
+        Looker(metrics.timed(detector) if metrics else detector, config.sampling, clock, references=store),
         clock,
         calendar=SchoolCalendar.from_config(config.calendar, config.sampling, config.timezone),
         workers=config.sampling.workers,
         max_per_school=config.sampling.max_streams_per_school,
+        metrics=metrics,
     )
     return patrol, store
 
