@@ -82,3 +82,48 @@ def booth_camera_config(camera_id: str, stream: str, *, confirm_after_s: float) 
         },
         allow_unicode=True,
     )
+
+
+# The largest maximum gap the config allows: a patrol that keeps it looks every few seconds.
+MAX_GAP_S = 10
+
+
+def often_looked_at(port: int) -> str:
+    """One booth camera looked at about as often as a look takes."""
+    return yaml.safe_dump(
+        {
+            "windows": {"always": [{"start": "00:00", "end": "24:00"}]},
+            "calendar": {
+                "default_timetable": "always",
+                "timetables": {
+                    "always": {
+                        "windows": {
+                            "all_day": {
+                                "spans": [{"start": "00:00", "end": "24:00"}],
+                                "roles": {
+                                    role.value: {"weight": 3600, "max_gap_s": MAX_GAP_S}
+                                    for role in CameraRole
+                                },
+                            }
+                        }
+                    }
+                },
+            },
+            "sampling": {"workers": 1, "max_streams_per_school": 1, "open_timeout_s": 5.0},
+            "schools": [{"id": "s1", "name": "一中"}],
+            "cameras": [
+                {
+                    "id": "booth",
+                    "school": "s1",
+                    "name": "门卫室",
+                    "role": "booth",
+                    "stream": f"rtsp://patrol:${{CAM_PW}}@127.0.0.1:{port}/s1/booth",
+                    "zones": {"booth": [[0.3, 0.15], [0.7, 0.15], [0.7, 0.95], [0.3, 0.95]]},
+                    "rules": {
+                        "guard_absent": {"zone": "booth", "confirm_after_s": 60, "windows": ["always"]}
+                    },
+                }
+            ],
+        },
+        allow_unicode=True,
+    )

@@ -264,6 +264,8 @@ def test_no_log_line_or_status_figure_tells_a_future_visit_time(
         statuses.append(patrol.status())
         with TestClient(make_app(store, patrol=patrol)) as client:
             statuses.append(client.get("/healthz").json())
+            statuses.append(client.get("/readyz").json())
+        statuses.append({"metrics": patrol.metrics.exposition().decode()})
     finally:
         patrol.stop()
 
