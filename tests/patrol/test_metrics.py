@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -11,7 +13,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from patrol.config import parse_config
 from patrol.metrics import LOOK_BUCKETS_S, PatrolMetrics
+from patrol.notify.publisher import Notifier, Outbox, WebhookSink
+from patrol.service import outbox_figures
 from tests.api.support import SETTINGS, make_app
+from tests.conftest import REPO
 from tests.patrol.support import often_looked_at, patrol_of
 
 PASSWORD = "Planted-Metrics-Secret-5e2"
@@ -58,6 +63,11 @@ def test_looks_counted_and_timed_as_a_running_patrol_makes_them(
             first = read_after(0)
             second = read_after(_looks_total(first))
         patrol.stop()
+        # A destination whose queue is full: what does not fit is dropped, and counted.
+        notifier = Notifier([Outbox(WebhookSink("http://127.0.0.1:9/hook", retries=0), queue_size=1)])
+        for _ in range(3):
+            notifier("event", {"type": "guard_absent"})
+        patrol.metrics.watch_outboxes(lambda: outbox_figures(notifier))
         # Stopped, every look is in every figure: the counter and histograms agree.
         final = _samples(patrol.metrics.exposition().decode())
     finally:
@@ -85,3 +95,15 @@ def test_looks_counted_and_timed_as_a_running_patrol_makes_them(
     assert ("patrol_planner_look_cost_seconds", (("outcome", "ok"), ("role", "booth"))) in second
     assert second[("patrol_cameras", (("state", "ok"),))] == 1
     assert second[("patrol_database_up", ())] == 1
+    destination = ("destination", "webhook 127.0.0.1")
+    assert final[("patrol_notify_messages_total", (destination, ("outcome", "dropped")))] == 2
+    assert final[("patrol_notify_queue_depth", (destination,))] == 1
+    # Every series the Grafana dashboard plots is one the patrol exposes.
+    dashboard = json.loads((REPO / "docs" / "grafana-dashboard.json").read_text(encoding="utf-8"))
+    plotted = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"\bpatrol_[a-z_]+", target["expr"])
+    }
+    assert plotted and plotted <= {name for name, _ in final}, plotted - {name for name, _ in final}
