@@ -27,6 +27,13 @@ def add_parser(commands: Any) -> None:
     upgrade.add_argument("--revision", default="head", help="target revision (default: head)")
     action("current", _current, "print the database's schema revision and this release's")
     action("check", _check, "compare the database with this release's models; exit 1 on any difference")
+    prune = action(
+        "prune",
+        _prune,
+        "delete what retention: says has aged out (looks, evidence of dismissed events), in batches; "
+        "events, decisions, hazards and the audit log are never deleted",
+    )
+    prune.add_argument("--dry-run", action="store_true", help="count what would be deleted; delete nothing")
 
 
 def _migrations(args: argparse.Namespace) -> tuple[Any, Any]:
@@ -91,3 +98,21 @@ def _check(args: argparse.Namespace) -> int:
     for line in problems:
         print(f"  {line}")
     return 1
+
+
+def _prune(args: argparse.Namespace) -> int:
+    from patrol.clock import SystemClock
+    from patrol.config import load_config
+    from patrol.logs import config_secrets, configure_logging
+    from patrol.service import open_store, retention_policy
+
+    config = load_config(args.config)
+    configure_logging(config_secrets(config))
+    policy = retention_policy(config)
+    store = open_store(config, config_path=args.config)
+    try:
+        report = store.prune(policy, SystemClock().now(), dry_run=args.dry_run)
+    finally:
+        store.close()
+    print(report.describe())
+    return 0

@@ -25,6 +25,7 @@ from patrol.planner import SchoolCalendar
 from patrol.runtime import Patrol
 from patrol.snapshots import CameraSnapshots
 from patrol.store import Store, sqlite_url
+from patrol.store.retention import DailyPrune, RetentionPolicy
 from patrol.store.schema import prepare_schema
 from patrol.types import Role
 
@@ -176,7 +177,31 @@ def run(config: PatrolConfig, *, with_simulator: bool, migrate: bool, config_pat
         patrol = build_patrol(config, store, metrics)
         patrol.start()
         running.callback(patrol.stop)
+        policy = retention_policy(config)
+        if policy.deletes_anything:
+            running.callback(start_daily_prune(store, policy).stop)
         serve_api(config, store, accounts, patrol, metrics)
+
+
+def retention_policy(config: PatrolConfig) -> RetentionPolicy:
+    retention = config.retention
+    return RetentionPolicy(
+        looks_older_than=timedelta(days=retention.looks_days) if retention.looks_days else None,
+        dismissed_evidence_older_than=(
+            timedelta(days=retention.dismissed_evidence_days) if retention.dismissed_evidence_days else None
+        ),
+        batch_size=retention.batch_size,
+    )
+
+
+def start_daily_prune(store: Store, policy: RetentionPolicy) -> DailyPrune:
+    clock = SystemClock()
+    # The first prune waits a few minutes, so a restart loop never prunes over and over.
+    daily = DailyPrune(
+        lambda pause: store.prune(policy, clock.now(), pause=pause), first_after_s=300, every_s=86400
+    )
+    daily.start()
+    return daily
 
 
 def metrics_token(config: PatrolConfig) -> str | None:

@@ -346,6 +346,20 @@ class WebhookConfig(Section):
         return self
 
 
+class RetentionConfig(Section):
+    """What is deleted as it ages; events, decisions, hazards and the audit log never are."""
+
+    looks_days: float | None = Field(
+        None, ge=1, description="Delete looks older than this many days (None: keep them all)"
+    )
+    dismissed_evidence_days: float | None = Field(
+        None,
+        ge=1,
+        description="Delete the evidence pictures of events dismissed longer ago than this (None: keep)",
+    )
+    batch_size: int = Field(5000, ge=1, le=1_000_000, description="Rows deleted per short transaction")
+
+
 class NotifyConfig(Section):
     mqtt: MqttConfig = Field(default_factory=MqttConfig)
     webhooks: tuple[WebhookConfig, ...] = ()
@@ -374,3 +388,4 @@ class PatrolConfig(Section):
     jurisdictions: JurisdictionsConfig = Field(default_factory=JurisdictionsConfig)
     simulator: SimulatorConfig | None = None
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)

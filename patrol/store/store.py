@@ -31,6 +31,7 @@ from patrol.store.records import (
     ReferenceRecord,
     SchoolRecord,
 )
+from patrol.store.retention import PruneReport, RetentionPolicy, prune
 from patrol.store.tables import (
     AuditRow,
     CameraReferenceRow,
@@ -376,6 +377,19 @@ class Store:
                 return False
             session.delete(row)
             return True
+
+    # Retention -----------------------------------------------------------------------------
+
+    def prune(
+        self,
+        policy: RetentionPolicy,
+        now: datetime,
+        *,
+        dry_run: bool = False,
+        pause: Callable[[], None] = lambda: None,
+    ) -> PruneReport:
+        """Delete aged looks and dismissed events' evidence in batches (patrol.store.retention)."""
+        return prune(self._sessions, self.evidence_dir, policy, now, dry_run=dry_run, pause=pause)
 
     def schools_with_open_hazards(self) -> set[str]:
         """Schools with a condition still ongoing that no officer dismissed, or with a registered
