@@ -77,6 +77,19 @@ class LookRow(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
+class CameraStatusRow(Base):
+    """Each camera's latest look, kept with every look, so camera health never scans `looks`."""
+
+    __tablename__ = "camera_status"
+
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"), primary_key=True)
+    # No foreign key: retention may delete old looks, and this row outlives them.
+    last_look_id: Mapped[int] = mapped_column(Integer)
+    last_look_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_outcome: Mapped[str] = mapped_column(String(16))
+    last_ok_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
 class EventRow(Base):
     __tablename__ = "events"
 

@@ -5,19 +5,27 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy import Engine, create_engine, func, inspect, select, text
 from sqlalchemy.exc import DatabaseError
 
 from patrol.cli import main
 from patrol.config import parse_config
 from patrol.service import open_store
 from patrol.store import Store, sqlite_url
-from patrol.store.schema import BASELINE, Migrations, SchemaNotReady, SchemaState, full_metadata
+from patrol.store.schema import (
+    BASELINE_TABLES,
+    Migrations,
+    SchemaNotReady,
+    SchemaState,
+    full_metadata,
+)
 from patrol.store.tables import EventRow, LookRow
-from tests.api.support import populate
+from patrol.types import LookOutcome
+from tests.api.support import T0, populate
 from tests.conftest import POSTGRES_ADMIN_URL
 
 
@@ -57,6 +65,26 @@ def _config_file(tmp_path: Path, database_url: str) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+def create_all_before_migrations(engine: Engine) -> None:
+    """What the release before migrations did at start: create_all of the baseline's tables."""
+    metadata = full_metadata()
+    metadata.create_all(
+        engine, tables=[table for table in metadata.sorted_tables if table.name in BASELINE_TABLES]
+    )
+
+
+def _looks_before_migrations(store: Store) -> None:
+    """Looks as that release wrote them: rows of `looks` alone."""
+    with store.orm_sessions.begin() as session:
+        for minute, (camera, outcome) in enumerate(
+            [("north-booth", "ok"), ("north-booth", "unreachable"), ("south-gate", "ok")]
+        ):
+            at = T0 + timedelta(minutes=minute)
+            session.add(
+                LookRow(camera_id=camera, kind="random", started_at=at, finished_at=at, outcome=outcome)
+            )
 
 
 def _events(store: Store) -> list[tuple[int, str, str]]:
@@ -118,9 +146,9 @@ def _schema_of(store: Store) -> dict[str, object]:
 def test_a_database_made_by_create_all_keeps_every_event_through_db_upgrade(
     store: Store, database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # What the release before migrations did at start.
-    full_metadata().create_all(store.engine)
+    create_all_before_migrations(store.engine)
     site = populate(store)
+    _looks_before_migrations(store)
     before = _events(store)
     assert len(before) == 5 and before[0][0] == site.a.id
     config = _config_file(tmp_path, database_url)
@@ -131,9 +159,18 @@ def test_a_database_made_by_create_all_keeps_every_event_through_db_upgrade(
     assert "schema revision: made before migrations" in capsys.readouterr().out
 
     assert main(["db", "upgrade", "--config", str(config)]) == 0
-    assert f"now:    {BASELINE} (head)" in capsys.readouterr().out
+    assert f"now:    {Migrations(store.engine).head} (head)" in capsys.readouterr().out
     assert _events(store) == before
     assert store.get_event(site.b.id).status == site.b.status
+    # The camera status revision filled itself in from the looks.
+    health = {
+        camera.camera.id: (camera.last_look_at, camera.last_outcome) for camera in store.camera_health()
+    }
+    assert health == {
+        "north-booth": (T0 + timedelta(minutes=1), LookOutcome.UNREACHABLE),
+        "south-gate": (T0 + timedelta(minutes=2), LookOutcome.OK),
+        "north-gate": (None, None),
+    }
 
     assert main(["db", "check", "--config", str(config)]) == 0
     assert "no drift" in capsys.readouterr().out
@@ -142,7 +179,7 @@ def test_a_database_made_by_create_all_keeps_every_event_through_db_upgrade(
 
 
 def test_a_new_revision_adds_a_column_and_takes_it_away(store: Store, tmp_path: Path) -> None:
-    Migrations(store.engine).upgrade()
+    released = Migrations(store.engine).upgrade().head
     populate(store)
     with store.engine.connect() as connection:
         looks_before = connection.scalar(select(func.count()).select_from(LookRow))
@@ -154,7 +191,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_look_note"
-down_revision = "{BASELINE}"
+down_revision = "{released}"
 branch_labels = None
 depends_on = None
 
@@ -179,7 +216,7 @@ def downgrade() -> None:
     assert [line for line in migrations.drift() if "note" in line]
     assert _events(store)  # the data stayed
 
-    assert migrations.downgrade(BASELINE).revision == BASELINE
+    assert migrations.downgrade(released).revision == released
     assert "note" not in {column["name"] for column in inspect(store.engine).get_columns("looks")}
     assert migrations.drift() == []
     with store.engine.connect() as connection:
@@ -196,9 +233,10 @@ def test_a_process_creates_an_empty_database_and_refuses_an_old_one(
     opened = open_store(config, config_path=config_path)
     try:
         assert Migrations(opened.engine).status().state is SchemaState.CURRENT
-        # Pretend the database was made before migrations: no version table.
+        # Make it the schema of the release before migrations: no version table, no later tables.
         with opened.engine.begin() as connection:
             connection.execute(text("DROP TABLE alembic_version"))
+            connection.execute(text("DROP TABLE camera_status"))
     finally:
         opened.close()
 
@@ -222,7 +260,7 @@ def test_the_cli_refuses_an_old_schema_with_the_command_to_run(
     database_url = sqlite_url(tmp_path)
     config = _config_file(tmp_path, database_url)
     engine = create_engine(database_url)
-    full_metadata().create_all(engine)
+    create_all_before_migrations(engine)
     engine.dispose()
     assert main(["users", "list", "--config", str(config)]) == 2
     assert f"run `patrol db upgrade --config {config}`" in capsys.readouterr().err
