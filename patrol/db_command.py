@@ -36,15 +36,20 @@ def add_parser(commands: Any) -> None:
     prune.add_argument("--dry-run", action="store_true", help="count what would be deleted; delete nothing")
 
 
-def _migrations(args: argparse.Namespace) -> tuple[Any, Any]:
+def _config(args: argparse.Namespace) -> Any:
     from patrol.config import load_config
     from patrol.logs import config_secrets, configure_logging
-    from patrol.service import connect_store
-    from patrol.store.schema import Migrations
 
     config = load_config(args.config)
     configure_logging(config_secrets(config))
-    store = connect_store(config)
+    return config
+
+
+def _migrations(args: argparse.Namespace) -> tuple[Any, Any]:
+    from patrol.service import connect_store
+    from patrol.store.schema import Migrations
+
+    store = connect_store(_config(args))
     return store, Migrations(store.engine)
 
 
@@ -102,12 +107,9 @@ def _check(args: argparse.Namespace) -> int:
 
 def _prune(args: argparse.Namespace) -> int:
     from patrol.clock import SystemClock
-    from patrol.config import load_config
-    from patrol.logs import config_secrets, configure_logging
     from patrol.service import open_store, retention_policy
 
-    config = load_config(args.config)
-    configure_logging(config_secrets(config))
+    config = _config(args)
     policy = retention_policy(config)
     store = open_store(config, config_path=args.config)
     try:

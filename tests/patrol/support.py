@@ -16,20 +16,29 @@ from patrol.runtime import Patrol
 from patrol.store import Store, sqlite_url
 from patrol.types import CameraRole
 
-# Looks at any hour of any day, so the tests do not depend on when they run.
-AROUND_THE_CLOCK = {
-    "default_timetable": "always",
-    "timetables": {
-        "always": {
-            "windows": {
-                "all_day": {
-                    "spans": [{"start": "00:00", "end": "24:00"}],
-                    "roles": {role.value: {"weight": 60, "max_gap_s": 600} for role in CameraRole},
+
+def around_the_clock(*, max_gap_s: float, looks_per_hour: float) -> dict[str, object]:
+    """A calendar with one window all day, every day, the same for every camera role."""
+    return {
+        "default_timetable": "always",
+        "timetables": {
+            "always": {
+                "windows": {
+                    "all_day": {
+                        "spans": [{"start": "00:00", "end": "24:00"}],
+                        "roles": {
+                            role.value: {"weight": looks_per_hour, "max_gap_s": max_gap_s}
+                            for role in CameraRole
+                        },
+                    }
                 }
             }
-        }
-    },
-}
+        },
+    }
+
+
+# Looks at any hour of any day, so the tests do not depend on when they run.
+AROUND_THE_CLOCK = around_the_clock(max_gap_s=600, looks_per_hour=60)
 
 
 def patrol_of(  # type: ignore[no-untyped-def]
@@ -93,22 +102,7 @@ def often_looked_at(port: int) -> str:
     return yaml.safe_dump(
         {
             "windows": {"always": [{"start": "00:00", "end": "24:00"}]},
-            "calendar": {
-                "default_timetable": "always",
-                "timetables": {
-                    "always": {
-                        "windows": {
-                            "all_day": {
-                                "spans": [{"start": "00:00", "end": "24:00"}],
-                                "roles": {
-                                    role.value: {"weight": 3600, "max_gap_s": MAX_GAP_S}
-                                    for role in CameraRole
-                                },
-                            }
-                        }
-                    }
-                },
-            },
+            "calendar": around_the_clock(max_gap_s=MAX_GAP_S, looks_per_hour=3600),
             "sampling": {"workers": 1, "max_streams_per_school": 1, "open_timeout_s": 5.0},
             "schools": [{"id": "s1", "name": "一中"}],
             "cameras": [

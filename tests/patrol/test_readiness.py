@@ -15,9 +15,9 @@ from patrol.look import LookReport
 from patrol.planner import SchoolCalendar
 from patrol.runtime import Patrol
 from patrol.store import LookRecord, Store
-from patrol.types import CameraRole, LookKind, LookOutcome
+from patrol.types import LookKind, LookOutcome
 from tests.api.support import T0, SettableClock, make_app
-from tests.patrol.support import MAX_GAP_S, often_looked_at, patrol_of
+from tests.patrol.support import MAX_GAP_S, around_the_clock, often_looked_at, patrol_of
 
 PASSWORD = "Planted-Readiness-Secret-9a3"
 
@@ -76,22 +76,7 @@ def test_looks_that_stop_finishing_make_the_process_not_ready_after_three_maximu
     config = parse_config(
         yaml.safe_dump(
             {
-                "calendar": {
-                    "default_timetable": "always",
-                    "timetables": {
-                        "always": {
-                            "windows": {
-                                "all_day": {
-                                    "spans": [{"start": "00:00", "end": "24:00"}],
-                                    "roles": {
-                                        role.value: {"weight": 3600, "max_gap_s": max_gap_s}
-                                        for role in CameraRole
-                                    },
-                                }
-                            }
-                        }
-                    },
-                },
+                "calendar": around_the_clock(max_gap_s=max_gap_s, looks_per_hour=3600),
                 "schools": [{"id": "s1", "name": "School 1"}],
                 "cameras": [
                     {
