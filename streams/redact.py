@@ -83,7 +83,7 @@ class Secrets:
     """The secrets one process knows, masked by value wherever they appear; credentials found by
     their shape are masked too, so `NO_SECRETS.mask` is the shape-only net."""
 
-    values: frozenset[str] = frozenset()
+    values: frozenset[str] = field(default=frozenset(), repr=False)  # a repr must not show them
     _pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import av
@@ -31,7 +31,7 @@ _LOW_LATENCY_OPTIONS = {"rtsp_transport": "tcp", "analyzeduration": "0", "probes
 
 @dataclass(frozen=True)
 class RtspSource:
-    url: str
+    url: str = field(repr=False)  # with its password: `describe()` is what may be shown
     open_timeout_s: float = 8.0
     read_timeout_s: float = 5.0
     # The configuration's secrets: a password in the URL's path or query is masked by value too.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from streams.redact import NO_SECRETS, Secrets, redact_url, url_secrets
+from streams.rtsp import RtspSource
 
 
 @pytest.mark.parametrize(
@@ -46,3 +47,5 @@ def test_known_secrets_are_masked_by_value_anywhere_and_longest_first() -> None:
     )
     assert secrets.mask_in({"a": ["tok", 3], "tok": ("x?pwd=1",)}) == {"a": ["***", 3], "***": ["x?pwd=***"]}
     assert (Secrets.of(["abcd"]) | Secrets.of(["wxyz"])).mask("abcd wxyz") == "*** ***"
+    assert "tok" not in repr(secrets)
+    assert "Pw-9" not in repr(RtspSource("rtsp://h/x?pwd=Pw-9", secrets=Secrets.of(["Pw-9"])))
