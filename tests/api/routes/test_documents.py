@@ -43,7 +43,8 @@ def _documents(store: Store, event_id: int, owner: str = "王校长") -> tuple[b
         assert created.status_code == 201, created.text
         notice = boss.get(f"{API}/hazards/{created.json()['id']}/notice.pdf")
         report = boss.get(f"{API}/reports", params={**PERIOD, "format": "pdf"})
-    assert notice.status_code == 200 and report.status_code == 200
+    assert notice.status_code == 200, notice.text  # 503 names the font package when it is missing
+    assert report.status_code == 200, report.text
     return notice.content, report.content
 
 
