@@ -16,6 +16,7 @@ from api.settings import ApiSettings
 from patrol.accounts import Accounts, Jurisdictions
 from patrol.clock import Clock, SystemClock
 from patrol.store import Store
+from streams.redact import NO_SECRETS, Secrets
 
 API_PREFIX = "/api/v1"
 _HERE = Path(__file__).parent
@@ -30,13 +31,16 @@ def create_app(
     jurisdictions: Jurisdictions,
     snapshots: SnapshotTaker | None = None,
     clock: Clock | None = None,
+    secrets: Secrets = NO_SECRETS,
 ) -> FastAPI:
     """The HTTP API and dashboard over `store`.
 
     `patrol` is the patrol running in this process, if any; `accounts` checks users, sessions and
     tokens; `jurisdictions` say which schools each user sees; `snapshots` takes the officer's
     "look now" pictures (None: this server cannot reach cameras); `clock` stamps decisions,
-    sessions and audit entries.
+    sessions and audit entries; `secrets` are the configuration's secrets, masked by value in
+    every answer that may quote a stream address or an error (credentials by their shape are
+    masked either way).
     """
     app = FastAPI(title=settings.title)
     app.state.settings = settings
@@ -46,6 +50,7 @@ def create_app(
     app.state.jurisdictions = jurisdictions
     app.state.snapshots = snapshots
     app.state.clock = clock or SystemClock()
+    app.state.secrets = secrets
     app.state.templates = Jinja2Templates(directory=_HERE / "templates")
 
     # The live feed's /events/stream comes before /events/{event_id}.

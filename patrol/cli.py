@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from patrol.config import ConfigError, PatrolConfig, load_config
-from patrol.logs import config_secrets, configure_logging
+from patrol.config import ConfigError, PatrolConfig, config_secrets, load_config
+from patrol.logs import configure_logging
 
 log = logging.getLogger("patrol")
 

@@ -17,7 +17,7 @@ import uvicorn
 from patrol.accounts import Accounts, Jurisdictions
 from patrol.cameras import build_sites
 from patrol.clock import SystemClock
-from patrol.config import PatrolConfig
+from patrol.config import PatrolConfig, config_secrets
 from patrol.look import Looker
 from patrol.notify import Notifier
 from patrol.planner import SchoolCalendar
@@ -115,6 +115,7 @@ def serve_api(config: PatrolConfig, store: Store, accounts: Accounts, patrol: Pa
         accounts=accounts,
         jurisdictions=Jurisdictions.from_config(config.jurisdictions),
         snapshots=CameraSnapshots.from_config(config),
+        secrets=config_secrets(config),
     )
     # Open live feeds (dashboards) would otherwise hold a Ctrl-C up for as long as they stay.
     server = uvicorn.Server(
