@@ -25,8 +25,9 @@ RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu . \
 # Run stage: the runtime libraries, the virtualenv and the model; no compilers, no sources.
 FROM python:3.11-slim-bookworm
 ENV PYTHONUNBUFFERED=1 PATH=/opt/venv/bin:$PATH PATROL_API_HOST=0.0.0.0
+# fonts-wqy-microhei: the CJK font the notice and report PDFs embed.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ffmpeg libgl1 libglib2.0-0 \
+    && apt-get install -y --no-install-recommends ffmpeg libgl1 libglib2.0-0 fonts-wqy-microhei \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app

@@ -30,6 +30,7 @@ from patrol.clock import Clock, SystemClock
 from patrol.metrics import PatrolMetrics, site_figures
 from patrol.store import Store
 from patrol.store.schema import Migrations
+from streams.redact import NO_SECRETS, Secrets
 
 API_PREFIX = "/api/v1"
 _HERE = Path(__file__).parent
@@ -45,6 +46,7 @@ def create_app(
     snapshots: SnapshotTaker | None = None,
     clock: Clock | None = None,
     metrics: PatrolMetrics | None = None,
+    secrets: Secrets = NO_SECRETS,
 ) -> FastAPI:
     """The HTTP API and dashboard over `store`.
 
@@ -52,7 +54,9 @@ def create_app(
     tokens; `jurisdictions` say which schools each user sees; `snapshots` takes the officer's
     "look now" pictures (None: this server cannot reach cameras); `clock` stamps decisions,
     sessions and audit entries; `metrics` holds the process's Prometheus figures (the patrol's,
-    when one runs here), to which the app adds the store's.
+    when one runs here), to which the app adds the store's; `secrets` are the configuration's
+    secrets, masked by value in every answer that may quote a stream address or an error
+    (credentials by their shape are masked either way).
     """
     app = FastAPI(title=settings.title)
     app.state.settings = settings
@@ -65,6 +69,7 @@ def create_app(
     app.state.metrics = metrics = metrics or PatrolMetrics()
     metrics.watch_site(lambda: site_figures(store))
     app.state.migrations = Migrations(store.engine)
+    app.state.secrets = secrets
     app.state.templates = Jinja2Templates(directory=_HERE / "templates")
 
     # The live feed's /events/stream comes before /events/{event_id}.

@@ -14,6 +14,7 @@ from patrol.clock import Clock
 from patrol.metrics import PatrolMetrics
 from patrol.store import OnDemandRecord, Store
 from patrol.store.schema import Migrations
+from streams.redact import Secrets
 
 
 class PatrolControl(Protocol):
@@ -83,6 +84,11 @@ def get_migrations(request: Request) -> Migrations:
     return cast(Migrations, request.app.state.migrations)
 
 
+def get_secrets(request: Request) -> Secrets:
+    """The configuration's secrets, masked in every answer that may quote a stream or an error."""
+    return cast(Secrets, request.app.state.secrets)
+
+
 def get_clock(request: Request) -> Clock:
     return cast(Clock, request.app.state.clock)
 
@@ -102,4 +108,5 @@ TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 MetricsDep = Annotated[PatrolMetrics, Depends(get_metrics)]
 MigrationsDep = Annotated[Migrations, Depends(get_migrations)]
+SecretsDep = Annotated[Secrets, Depends(get_secrets)]
 NowDep = Annotated[datetime, Depends(utc_now)]

@@ -37,8 +37,8 @@ def add_parser(commands: Any) -> None:
 
 
 def _config(args: argparse.Namespace) -> Any:
-    from patrol.config import load_config
-    from patrol.logs import config_secrets, configure_logging
+    from patrol.config import config_secrets, load_config
+    from patrol.logs import configure_logging
 
     config = load_config(args.config)
     configure_logging(config_secrets(config))

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from api.audit import audit
 from api.auth import ExporterDep, Viewer, ViewerDep
 from api.catalogue import label
-from api.deps import NowDep, StoreDep, get_settings
+from api.deps import NowDep, StoreDep, get_secrets, get_settings
 from api.hazard_schemas import StatsPublic
 from api.routes.events import AwareUtc
 from api.routes.hazards import issuer
@@ -19,6 +19,7 @@ from patrol.reports.documents import FindingRow, ReportData, report_csv, report_
 from patrol.reports.statistics import compute, previous_period
 from patrol.store import Store
 from patrol.types import AuditAction
+from streams.redact import Secrets
 
 router = APIRouter(tags=["reports"])
 
@@ -70,7 +71,14 @@ def report(
 ) -> Response:
     _period(since, until)
     data = report_data(
-        store, viewer, since, until, now, get_settings(request).timezone, issuer(viewer, request)
+        store,
+        viewer,
+        since,
+        until,
+        now,
+        get_settings(request).timezone,
+        issuer(viewer, request),
+        get_secrets(request),
     )
     render = {"csv": report_csv, "xlsx": report_xlsx, "pdf": report_pdf}[format]
     content = render(data, _label)
@@ -102,6 +110,7 @@ def report_data(
     now: datetime,
     timezone: str,
     issued_by: str,
+    secrets: Secrets,
 ) -> ReportData:
     scope = viewer.school_ids
     current = compute(store, since, until, now=now, school_ids=scope, timezone=timezone)
@@ -133,7 +142,7 @@ def report_data(
                 school=schools.get(event.school_id, event.school_id),
                 camera=cameras.get(event.camera_id, event.camera_id),
                 type=_label("type", event.type.value),
-                summary=event.summary,
+                summary=secrets.mask(event.summary),
                 decision=_label("status", event.status.value),
                 hazard_state=_label("hazard_state", hazard.state.value) if hazard else "",
                 reference_number=hazard.reference_number if hazard else "",
