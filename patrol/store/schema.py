@@ -178,10 +178,14 @@ class Migrations:
 
     @contextmanager
     def _locked(self) -> Iterator[Connection]:
-        # One transaction for the whole upgrade: PostgreSQL rolls a failed one back entirely.
+        # One transaction for the whole upgrade, so a failed one leaves the schema as it was.
         with self._engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+            elif connection.dialect.name == "sqlite":
+                # Python's sqlite3 opens a transaction only before DML, so DDL would commit one
+                # statement at a time; an explicit one also takes the write lock up front.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             yield connection
 
     def _run(self, connection: Connection, step: Any, revision: str) -> None:

@@ -225,6 +225,41 @@ def downgrade() -> None:
     assert Migrations(store.engine).status().state is SchemaState.CURRENT
 
 
+def test_a_revision_that_fails_leaves_the_schema_as_it_was(store: Store, tmp_path: Path) -> None:
+    released = Migrations(store.engine).upgrade().head
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    (versions / "0003_broken.py").write_text(
+        f'''"""A revision that fails half-way."""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003_broken"
+down_revision = "{released}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table("half_done", sa.Column("id", sa.Integer, primary_key=True))
+    op.add_column("looks", sa.Column("half_done", sa.Integer, nullable=True))
+    op.execute("INSERT INTO no_such_table VALUES (1)")
+
+
+def downgrade() -> None:
+    pass
+''',
+        encoding="utf-8",
+    )
+    with pytest.raises(DatabaseError):
+        Migrations(store.engine, extra_versions=[versions]).upgrade()
+    found = inspect(store.engine)
+    assert "half_done" not in found.get_table_names()
+    assert "half_done" not in {column["name"] for column in found.get_columns("looks")}
+    assert Migrations(store.engine).status().state is SchemaState.CURRENT
+    assert Migrations(store.engine).drift() == []
+
+
 def test_a_process_creates_an_empty_database_and_refuses_an_old_one(
     database_url: str, tmp_path: Path
 ) -> None:
