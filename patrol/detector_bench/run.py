@@ -1,0 +1,103 @@
+"""Frames per second and agreement of every backend and precision available here."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import TextIO
+
+import numpy as np
+from numpy.typing import NDArray
+
+from detectors.backends import DetectorSpec, registered_backends
+from detectors.backends.base import device_kind
+from detectors.exports import Precision, record_path
+from detectors.manifest import ModelError
+from detectors.select import open_detector
+from detectors.types import Detections
+from patrol.detector_bench.agreement import agreement
+
+REFERENCE = "pytorch"
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    backend: str
+    precision: str
+    batch: int
+    fps: float
+    ms_per_frame: float
+    agreement: float
+    extra_share: float
+
+
+def candidates(spec: DetectorSpec, wanted: Sequence[str] | None) -> list[tuple[str, Precision]]:
+    """(backend, precision) pairs that can run here; what cannot is said on stderr."""
+    kind = device_kind(spec.device)
+    pairs = []
+    for name, backend in sorted(registered_backends().items(), key=lambda item: item[0] != REFERENCE):
+        if wanted and name not in wanted and name != REFERENCE:
+            continue
+        for precision in backend.precisions:
+            if backend.exported and not record_path(spec.models_dir, spec.model, name, precision).is_file():
+                continue
+            if not backend.exported and precision is Precision.FP16 and kind == "cpu":
+                continue  # torch has no fast half precision on CPUs
+            try:
+                backend.check_usable(spec.device, precision)
+            except ModelError as exc:
+                print(f"bench: skipping {name} {precision}: {exc}", file=sys.stderr)
+                continue
+            pairs.append((name, precision))
+    return pairs
+
+
+def bench(
+    spec: DetectorSpec,
+    frames: Sequence[NDArray[np.uint8]],
+    *,
+    backends: Sequence[str] | None = None,
+    batches: Sequence[int] = (1, 8),
+    log: TextIO = sys.stderr,
+) -> list[BenchResult]:
+    results: list[BenchResult] = []
+    reference: list[Detections] | None = None
+    for name, precision in candidates(spec, backends):
+        try:
+            detector = open_detector(DetectorSpec(**{**asdict(spec), "precision": precision}), name).detector
+        except ModelError as exc:
+            print(f"bench: skipping {name} {precision}: {exc}", file=log)
+            continue
+        for batch in batches:
+            seconds, found = _timed(detector.detect, frames, batch)
+            if reference is None:  # the first run is PyTorch's at the first batch size
+                reference = found
+            agreed = agreement(reference, found)
+            result = BenchResult(
+                name,
+                precision.value,
+                batch,
+                round(len(frames) / seconds, 2),
+                round(seconds / len(frames) * 1000, 1),
+                round(agreed.share, 4),
+                round(agreed.extra_share, 4),
+            )
+            print(f"bench: {result}", file=log, flush=True)
+            results.append(result)
+        del detector
+    return results
+
+
+def _timed(
+    detect: Callable[[Sequence[NDArray[np.uint8]]], list[Detections]],
+    frames: Sequence[NDArray[np.uint8]],
+    batch: int,
+) -> tuple[float, list[Detections]]:
+    detect(list(frames[:batch]))  # warm-up: first-call allocation and compilation are not throughput
+    found: list[Detections] = []
+    started = time.perf_counter()
+    for start in range(0, len(frames), batch):
+        found += detect(list(frames[start : start + batch]))
+    return time.perf_counter() - started, found
