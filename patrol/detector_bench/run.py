@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TextIO
 
@@ -16,7 +16,7 @@ from detectors.backends.base import device_kind
 from detectors.exports import Precision, record_path
 from detectors.manifest import ModelError
 from detectors.select import open_detector
-from detectors.types import Detections
+from detectors.types import Detections, PersonDetector
 from patrol.detector_bench.agreement import agreement
 
 REFERENCE = "pytorch"
@@ -62,42 +62,44 @@ def bench(
     batches: Sequence[int] = (1, 8),
     log: TextIO = sys.stderr,
 ) -> list[BenchResult]:
-    results: list[BenchResult] = []
-    reference: list[Detections] | None = None
+    """Every candidate on every batch of frames in turn, so load from other work falls on all alike."""
+    # Grouped by shape, as the batching front feeds a backend: a batch of mixed shapes is
+    # letterboxed to a square, which is not what the patrol runs.
+    frames = sorted(frames, key=lambda frame: frame.shape)
+    detectors: list[tuple[str, Precision, PersonDetector]] = []
     for name, precision in candidates(spec, backends):
         try:
-            detector = open_detector(DetectorSpec(**{**asdict(spec), "precision": precision}), name).detector
+            opened = open_detector(DetectorSpec(**{**asdict(spec), "precision": precision}), name)
         except ModelError as exc:
             print(f"bench: skipping {name} {precision}: {exc}", file=log)
             continue
-        for batch in batches:
-            seconds, found = _timed(detector.detect, frames, batch)
-            if reference is None:  # the first run is PyTorch's at the first batch size
-                reference = found
-            agreed = agreement(reference, found)
+        detectors.append((name, precision, opened.detector))
+    results: list[BenchResult] = []
+    reference: list[Detections] | None = None
+    for batch in batches:
+        chunks = [list(frames[start : start + batch]) for start in range(0, len(frames), batch)]
+        seconds = [0.0] * len(detectors)
+        found: list[list[Detections]] = [[] for _ in detectors]
+        for _, _, detector in detectors:
+            detector.detect(chunks[0])  # warm-up: first-call allocation and compilation are not throughput
+        for chunk in chunks:
+            for index, (_, _, detector) in enumerate(detectors):
+                started = time.perf_counter()
+                found[index] += detector.detect(chunk)
+                seconds[index] += time.perf_counter() - started
+        for index, (name, precision, _) in enumerate(detectors):
+            if reference is None:  # PyTorch, listed first, at the first batch size
+                reference = found[index]
+            agreed = agreement(reference, found[index])
             result = BenchResult(
                 name,
                 precision.value,
                 batch,
-                round(len(frames) / seconds, 2),
-                round(seconds / len(frames) * 1000, 1),
+                round(len(frames) / seconds[index], 2),
+                round(seconds[index] / len(frames) * 1000, 1),
                 round(agreed.share, 4),
                 round(agreed.extra_share, 4),
             )
-            print(f"bench: {result}", file=log, flush=True)
+            print(f"bench: {result} ({agreed.reference_boxes} reference boxes)", file=log, flush=True)
             results.append(result)
-        del detector
     return results
-
-
-def _timed(
-    detect: Callable[[Sequence[NDArray[np.uint8]]], list[Detections]],
-    frames: Sequence[NDArray[np.uint8]],
-    batch: int,
-) -> tuple[float, list[Detections]]:
-    detect(list(frames[:batch]))  # warm-up: first-call allocation and compilation are not throughput
-    found: list[Detections] = []
-    started = time.perf_counter()
-    for start in range(0, len(frames), batch):
-        found += detect(list(frames[start : start + batch]))
-    return time.perf_counter() - started, found
