@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from detectors.backends import BackendUnavailable, DetectorSpec, backend_named
+from detectors.backends.base import ExportJob
 from detectors.exports import ExportRecord, export_sha256, export_stem, write_record
 from detectors.manifest import verified_weights
 
@@ -29,7 +30,7 @@ def export_model(
     # ultralytics writes beside the weights it reads: give it a copy in a scratch folder of its own.
     with tempfile.TemporaryDirectory(dir=spec.models_dir, prefix=".export-") as scratch_dir:
         scratch = shutil.copy2(weights, f"{scratch_dir}/{weights.name}")
-        graph = backend.export(Path(scratch), entry, spec, Path(scratch_dir), calibration)
+        graph = backend.export(ExportJob(Path(scratch), entry, spec, Path(scratch_dir), calibration))
         if target.is_dir():
             shutil.rmtree(target)
         elif target.exists():

@@ -15,6 +15,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from detectors.exports import ExportRecord
+from detectors.manifest import ModelEntry
 from detectors.types import Detections
 
 STRIDE = 32
@@ -129,6 +131,20 @@ def _nms(boxes: NDArray[np.float32], scores: NDArray[np.float32]) -> list[int]:
 
 class GraphDetector:
     """A PersonDetector over any runtime that can run the exported graph on a batch."""
+
+    @classmethod
+    def of_export(
+        cls, runner: GraphRunner, entry: ModelEntry, record: ExportRecord, *, confidence: float
+    ) -> GraphDetector:
+        return cls(
+            runner,
+            name=record.model,
+            sha256=record.sha256,
+            input_size=record.input_size,
+            dynamic=record.dynamic,
+            person_classes=entry.person_classes,
+            confidence=confidence,
+        )
 
     def __init__(
         self,

@@ -42,6 +42,17 @@ class ExportedGraph:
     max_batch: int
 
 
+@dataclass(frozen=True)
+class ExportJob:
+    """The verified weights (a copy in `scratch`, where the export is written) and how to export them."""
+
+    weights: Path
+    entry: ModelEntry
+    spec: DetectorSpec
+    scratch: Path
+    calibration: Sequence[NDArray[np.uint8]] = ()  # frames INT8 is calibrated on
+
+
 class Backend(ABC):
     name: ClassVar[str]
     # Python modules the backend imports, and the optional dependency group that brings them.
@@ -94,14 +105,7 @@ class Backend(ABC):
     def load(cls, spec: DetectorSpec) -> PersonDetector: ...
 
     @classmethod
-    def export(
-        cls,
-        weights: Path,
-        entry: ModelEntry,
-        spec: DetectorSpec,
-        scratch: Path,
-        calibration: Sequence[NDArray[np.uint8]] = (),
-    ) -> ExportedGraph:
+    def export(cls, job: ExportJob) -> ExportedGraph:
         raise BackendUnavailable(
             f"the {cls.name} detector backend runs the weights as they are: nothing to export"
         )

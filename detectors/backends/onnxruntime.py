@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from detectors.backends import register
-from detectors.backends.base import Backend, BackendUnavailable, DetectorSpec, ExportedGraph, device_kind
+from detectors.backends.base import (
+    Backend,
+    BackendUnavailable,
+    DetectorSpec,
+    ExportedGraph,
+    ExportJob,
+    device_kind,
+)
 from detectors.exports import Precision, verified_export
-from detectors.manifest import ModelEntry
 from detectors.types import PersonDetector
 from detectors.yolo_graph import GraphDetector
 
@@ -56,36 +60,21 @@ class OnnxRuntimeBackend(Backend):
             feed = batch.astype(np.float16) if half else batch
             return np.asarray(session.run(None, {input_name: feed})[0], np.float32)
 
-        return GraphDetector(
-            run,
-            name=spec.model,
-            sha256=record.sha256,
-            input_size=record.input_size,
-            dynamic=record.dynamic,
-            person_classes=entry.person_classes,
-            confidence=spec.confidence,
-        )
+        return GraphDetector.of_export(run, entry, record, confidence=spec.confidence)
 
     @classmethod
-    def export(
-        cls,
-        weights: Path,
-        entry: ModelEntry,
-        spec: DetectorSpec,
-        scratch: Path,
-        calibration: Sequence[NDArray[np.uint8]] = (),
-    ) -> ExportedGraph:
+    def export(cls, job: ExportJob) -> ExportedGraph:
         from detectors.yolo import export_graph
 
-        half = spec.precision is Precision.FP16
+        half = job.spec.precision is Precision.FP16
         # ultralytics exports FP16 ONNX only on a GPU; a CPU export of --half fails there with its reason.
         path = export_graph(
-            weights,
+            job.weights,
             format="onnx",
-            input_size=entry.input_size,
+            input_size=job.entry.input_size,
             half=half,
             dynamic=True,
-            batch=spec.max_batch,
-            device=spec.device,
+            batch=job.spec.max_batch,
+            device=job.spec.device,
         )
-        return ExportedGraph(path, dynamic=True, max_batch=spec.max_batch)
+        return ExportedGraph(path, dynamic=True, max_batch=job.spec.max_batch)

@@ -15,7 +15,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from detectors.backends import register
-from detectors.backends.base import Backend, BackendUnavailable, DetectorSpec, ExportedGraph, device_kind
+from detectors.backends.base import (
+    Backend,
+    BackendUnavailable,
+    DetectorSpec,
+    ExportedGraph,
+    ExportJob,
+    device_kind,
+)
 from detectors.exports import Precision, verified_export
 from detectors.manifest import ModelEntry
 from detectors.types import PersonDetector
@@ -61,39 +68,24 @@ class OpenVinoBackend(Backend):
         def run(batch: NDArray[np.float32]) -> NDArray[np.float32]:
             return np.asarray(request.infer({0: batch})[0], np.float32)
 
-        return GraphDetector(
-            run,
-            name=spec.model,
-            sha256=record.sha256,
-            input_size=record.input_size,
-            dynamic=record.dynamic,
-            person_classes=entry.person_classes,
-            confidence=spec.confidence,
-        )
+        return GraphDetector.of_export(run, entry, record, confidence=spec.confidence)
 
     @classmethod
-    def export(
-        cls,
-        weights: Path,
-        entry: ModelEntry,
-        spec: DetectorSpec,
-        scratch: Path,
-        calibration: Sequence[NDArray[np.uint8]] = (),
-    ) -> ExportedGraph:
+    def export(cls, job: ExportJob) -> ExportedGraph:
         from detectors.yolo import export_graph
 
         folder = export_graph(
-            weights,
+            job.weights,
             format="openvino",
-            input_size=entry.input_size,
-            half=spec.precision is Precision.FP16,
+            input_size=job.entry.input_size,
+            half=job.spec.precision is Precision.FP16,
             dynamic=True,
             batch=1,
             device="cpu",
         )
-        if spec.precision is Precision.INT8:
-            folder = _quantized(folder, entry, calibration, scratch / "int8")
-        return ExportedGraph(folder, dynamic=True, max_batch=spec.max_batch)
+        if job.spec.precision is Precision.INT8:
+            folder = _quantized(folder, job.entry, job.calibration, job.scratch / "int8")
+        return ExportedGraph(folder, dynamic=True, max_batch=job.spec.max_batch)
 
 
 def _ir_file(folder: Path) -> Path:

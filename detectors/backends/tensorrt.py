@@ -6,17 +6,21 @@ exported on the machine that runs it, like every export here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from detectors.backends import register
-from detectors.backends.base import Backend, BackendUnavailable, DetectorSpec, ExportedGraph, device_kind
+from detectors.backends.base import (
+    Backend,
+    BackendUnavailable,
+    DetectorSpec,
+    ExportedGraph,
+    ExportJob,
+    device_kind,
+)
 from detectors.exports import Precision, verified_export
-from detectors.manifest import ModelEntry
 from detectors.types import PersonDetector
 from detectors.yolo_graph import GraphDetector
 
@@ -70,39 +74,24 @@ class TensorRtBackend(Backend):
                 stream.synchronize()
                 return np.asarray(outputs.float().cpu().numpy(), np.float32)
 
-        return GraphDetector(
-            run,
-            name=spec.model,
-            sha256=record.sha256,
-            input_size=record.input_size,
-            dynamic=record.dynamic,
-            person_classes=entry.person_classes,
-            confidence=spec.confidence,
-        )
+        return GraphDetector.of_export(run, entry, record, confidence=spec.confidence)
 
     @classmethod
-    def export(
-        cls,
-        weights: Path,
-        entry: ModelEntry,
-        spec: DetectorSpec,
-        scratch: Path,
-        calibration: Sequence[NDArray[np.uint8]] = (),
-    ) -> ExportedGraph:
+    def export(cls, job: ExportJob) -> ExportedGraph:
         from detectors.yolo import export_graph
 
-        if device_kind(spec.device) != "cuda":
+        if device_kind(job.spec.device) != "cuda":
             raise BackendUnavailable("a tensorrt engine is built on the GPU it runs on: pass --device cuda:0")
         path = export_graph(
-            weights,
+            job.weights,
             format="engine",
-            input_size=entry.input_size,
-            half=spec.precision is Precision.FP16,
+            input_size=job.entry.input_size,
+            half=job.spec.precision is Precision.FP16,
             dynamic=True,
-            batch=spec.max_batch,
-            device=spec.device,
+            batch=job.spec.max_batch,
+            device=job.spec.device,
         )
-        return ExportedGraph(path, dynamic=True, max_batch=spec.max_batch)
+        return ExportedGraph(path, dynamic=True, max_batch=job.spec.max_batch)
 
 
 def _deserialize(runtime: Any, blob: bytes) -> Any:
