@@ -20,7 +20,7 @@ COPY models/manifest.yaml ./models/manifest.yaml
 # for exporting and as the fallback.
 RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu ".[openvino]" \
     && patrol models pull \
-    && patrol models export --backend openvino
+    && patrol models export --backend openvino --half
 COPY config.yaml ./
 
 RUN useradd --system --home /app patrol && mkdir -p /app/data && chown -R patrol /app/data
