@@ -1,6 +1,6 @@
 """Eight concurrent looks in one process: the batching detector against looks queuing on one lock.
 
-Run: .venv/bin/python -m tests.benchmarks.bench_batching [--backend openvino] [--looks 8] [--frames 12]
+Run: .venv/bin/python -m tests.benchmarks.bench_batching [--backend openvino] [--precision int8] [--looks 8] [--frames 12]
 Each look is a thread asking for its clip's frames as they come, one call per frame, as
 patrol.clip_watch does when detection keeps up. Both runs use the same backend and frames.
 Prints figures; asserts nothing (speed is reported, not tested).
@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from detectors.backends import DetectorSpec
 from detectors.batching import BatchingDetector
+from detectors.exports import Precision
 from detectors.select import open_detector
 from detectors.types import Detections, PersonDetector
 from patrol.detector_bench.frames import bench_frames
@@ -58,12 +59,16 @@ def _throughput(detector: PersonDetector, clips: list[list[NDArray[np.uint8]]]) 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--backend", default="auto")
+    parser.add_argument("--precision", default="fp32", choices=[p.value for p in Precision])
     parser.add_argument("--looks", type=int, default=8)
     parser.add_argument("--frames", type=int, default=12, help="frames per look")
     parser.add_argument("--max-wait-ms", type=float, default=5.0)
     args = parser.parse_args()
 
-    opened = open_detector(DetectorSpec(MODELS_DIR, MODEL_NAME, max_batch=args.looks), args.backend)
+    opened = open_detector(
+        DetectorSpec(MODELS_DIR, MODEL_NAME, precision=Precision(args.precision), max_batch=args.looks),
+        args.backend,
+    )
     frames = bench_frames(args.looks * args.frames).images
     clips = [frames[look :: args.looks] for look in range(args.looks)]
     opened.detector.detect(frames[: args.looks])  # warm-up at both batch sizes
@@ -74,7 +79,9 @@ def main() -> None:
     ) as batching:
         batched = _throughput(batching, clips)
         passes, run = batching.batches_run, batching.frames_run
-    print(f"backend {opened.backend}, {args.looks} concurrent looks, {args.frames} frames each")
+    print(
+        f"backend {opened.backend} {args.precision}, {args.looks} concurrent looks, {args.frames} frames each"
+    )
     print("| detector | frames/s |")
     print("|---|---|")
     print(f"| one lock | {locked:.1f} |")

@@ -19,7 +19,7 @@ LOOKS = 8
 
 def _pictures() -> list[NDArray[np.uint8]]:
     """Distinct pictures with different persons, two shapes among them."""
-    scenes = [render(scenario, t) for scenario in SCENARIOS.values() for t in (2.0, 5.0)]
+    scenes = [render(scenario, t) for scenario in SCENARIOS.values() for t in (2.0, 5.0, 8.0)]
     return [sample_picture(), *scenes[: LOOKS * 2 - 1]]
 
 
@@ -52,7 +52,7 @@ def test_concurrent_looks_share_batches_and_each_gets_its_own_results_in_order(d
         for thread in threads:
             thread.join(120)
 
-    assert not errors
+    assert not errors, errors
     for index in range(LOOKS):
         for ask, results in zip(asks[index], got[index], strict=True):
             assert [_same(result, reference[i]) for i, result in zip(ask, results, strict=True)] == [
