@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,46 @@ def _parser() -> argparse.ArgumentParser:
     pull.add_argument("name", nargs="?", default="person-fall-v8")
     pull.add_argument("--models-dir", type=Path, default=Path("models"))
     pull.set_defaults(handler=_models_pull)
+    export = model_commands.add_parser(
+        "export",
+        help="export a model's verified weights for another runtime, recorded with both hashes",
+        description="Export the manifest's verified weights into another runtime's format beside them, "
+        "with a record of the export's sha256 and the weights' sha256; a detector loads the export only "
+        "while both match. --int8 calibrates on the simulator's scenes and the shared footage.",
+    )
+    export.add_argument("name", nargs="?", default="person-fall-v8")
+    export.add_argument("--backend", required=True, help="onnxruntime, openvino or tensorrt")
+    precision = export.add_mutually_exclusive_group()
+    precision.add_argument("--half", action="store_true", help="FP16")
+    precision.add_argument(
+        "--int8", action="store_true", help="INT8 (OpenVINO, NNCF post-training quantization)"
+    )
+    export.add_argument("--device", default="cpu", help="where the export will run (tensorrt: cuda:0)")
+    export.add_argument("--batch", type=_positive_int, default=8, help="largest batch (tensorrt engines)")
+    export.add_argument(
+        "--calibration-frames", type=_positive_int, default=300, help="frames INT8 is calibrated on"
+    )
+    export.add_argument("--models-dir", type=Path, default=Path("models"))
+    export.set_defaults(handler=_models_export)
+
+    bench = commands.add_parser("bench", help="benchmarks")
+    bench_commands = bench.add_subparsers(required=True, metavar="WHAT")
+    bench_detector = bench_commands.add_parser(
+        "detector",
+        help="frames per second and agreement with PyTorch of every detector backend available here",
+        description="Runs the same frames (the simulator's scenes and the shared footage) through every "
+        "backend and exported precision available, at each batch size, and compares their persons with "
+        "PyTorch's: agreement is the share of its boxes matched at IoU >= 0.5, extra_share the boxes it "
+        "did not find, as a share of its boxes.",
+    )
+    bench_detector.add_argument("--backends", nargs="+", metavar="NAME", help="default: all available")
+    bench_detector.add_argument("--frames", type=_positive_int, default=64)
+    bench_detector.add_argument("--batches", type=_positive_int, nargs="+", default=[1, 8])
+    bench_detector.add_argument("--device", default="cpu")
+    bench_detector.add_argument("--model", default="person-fall-v8")
+    bench_detector.add_argument("--models-dir", type=Path, default=Path("models"))
+    bench_detector.add_argument("--json", action="store_true", help="print the figures as JSON")
+    bench_detector.set_defaults(handler=_bench_detector)
 
     cameras = commands.add_parser("cameras", help="camera administration")
     camera_commands = cameras.add_subparsers(required=True, metavar="ACTION")
@@ -371,6 +413,74 @@ def _models_pull(args: argparse.Namespace) -> int:
         print(f"patrol models pull: {exc}", file=sys.stderr)
         return 1
     print(f"{args.name}: {path} (sha256 verified)")
+    return 0
+
+
+def _models_export(args: argparse.Namespace) -> int:
+    from detectors.backends import DetectorSpec
+    from detectors.export_model import export_model
+    from detectors.exports import Precision
+    from detectors.manifest import ModelError
+
+    precision = Precision.INT8 if args.int8 else Precision.FP16 if args.half else Precision.FP32
+    spec = DetectorSpec(
+        args.models_dir, args.name, device=args.device, precision=precision, max_batch=args.batch
+    )
+    calibration = []
+    if args.int8:
+        from patrol.detector_bench.frames import bench_frames
+
+        frames = bench_frames(args.calibration_frames)
+        if frames.footage_missing:
+            print(
+                f"patrol models export: calibrating without footage: {frames.footage_missing}",
+                file=sys.stderr,
+            )
+        print(
+            f"calibrating on {frames.scene_frames} scene frames and {frames.footage_frames} footage frames",
+            file=sys.stderr,
+        )
+        calibration = frames.images
+    try:
+        record = export_model(spec, args.backend, calibration)
+    except ModelError as exc:
+        print(f"patrol models export: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"{args.name}: {args.models_dir / record.file} ({record.backend} {record.precision}, "
+        f"sha256 {record.sha256}, from weights {record.source_sha256})"
+    )
+    return 0
+
+
+def _bench_detector(args: argparse.Namespace) -> int:
+    from detectors.backends import DetectorSpec, registered_backends
+    from patrol.detector_bench.frames import bench_frames
+    from patrol.detector_bench.run import bench
+
+    unknown = sorted(set(args.backends or ()) - set(registered_backends()))
+    if unknown:
+        print(f"patrol bench detector: no backend {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    frames = bench_frames(args.frames)
+    if frames.footage_missing:
+        print(f"bench: no footage frames: {frames.footage_missing}", file=sys.stderr)
+    print(
+        f"bench: {frames.scene_frames} scene frames, {frames.footage_frames} footage frames", file=sys.stderr
+    )
+    spec = DetectorSpec(args.models_dir, args.model, device=args.device, max_batch=max(args.batches))
+    results = bench(spec, frames.images, backends=args.backends, batches=args.batches)
+    if args.json:
+        print(json.dumps({"frames": len(frames.images), "results": [asdict(r) for r in results]}, indent=2))
+    else:
+        print(
+            f"{'backend':<12} {'precision':<9} {'batch':>5} {'fps':>7} {'ms/frame':>9} {'agreement':>9} {'extra':>6}"
+        )
+        for r in results:
+            print(
+                f"{r.backend:<12} {r.precision:<9} {r.batch:>5} {r.fps:>7.1f} {r.ms_per_frame:>9.1f} "
+                f"{r.agreement:>9.3f} {r.extra_share:>6.3f}"
+            )
     return 0
 
 

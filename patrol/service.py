@@ -97,16 +97,15 @@ def ensure_demo_users(config: PatrolConfig, accounts: Accounts, out: TextIO | No
 
 
 def build_patrol(config: PatrolConfig, store: Store, metrics: PatrolMetrics) -> Patrol:
-    from detectors.yolo import YoloPersonDetector  # loads torch: only for processes that patrol
+    from detectors.manifest import ModelError
+    from patrol.detection import build_detector  # loads the runtime: only for processes that patrol
 
     schools, cameras = build_sites(config)
     store.sync_sites(schools, [camera.record() for camera in cameras])
-    detector = YoloPersonDetector(
-        config.detector.models_dir,
-        config.detector.model,
-        confidence=config.detector.confidence,
-        device=config.detector.device,
-    )
+    try:
+        detector = build_detector(config.detector)
+    except ModelError as exc:
+        raise SystemExit(f"detector: {exc}") from None
     clock = SystemClock()
     looker = Looker(metrics.timed(detector), config.sampling, clock, references=store)
     return Patrol(

@@ -132,7 +132,36 @@ class DetectorConfig(Section):
     model: str = Field("person-fall-v8", description="Model name in the manifest of models_dir")
     models_dir: Path = Field(Path("models"), description="Folder with manifest.yaml and weight files")
     confidence: float = Field(0.35, gt=0, lt=1, description="Minimum detection score")
-    device: str = Field("cpu", description="Torch device: cpu, cuda:0, ...")
+    backend: str = Field(
+        "auto",
+        description="Runtime that runs the model (pytorch, onnxruntime, openvino, tensorrt), or auto: "
+        "the fastest one installed, exported and passing its self-check",
+    )
+    device: str = Field("cpu", description="Device: cpu, cuda:0, gpu (an Intel GPU, OpenVINO) ...")
+    half: bool = Field(
+        False, description="Half precision (FP16; on CPUs OpenVINO computes in bf16 where it can)"
+    )
+    int8: bool = Field(False, description="The INT8-quantized export (OpenVINO)")
+    batch: int = Field(8, ge=1, le=64, description="Most frames of concurrent looks run in one forward pass")
+    max_wait_ms: float = Field(
+        5, ge=0, le=200, description="How long a forward pass waits for more frames to fill its batch"
+    )
+
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        from detectors.backends import registered_backends
+
+        known = ["auto", *sorted(registered_backends())]
+        if value not in known:
+            raise ValueError(f"unknown detector backend {value!r} (known: {', '.join(known)})")
+        return value
+
+    @model_validator(mode="after")
+    def _one_precision(self) -> DetectorConfig:
+        if self.half and self.int8:
+            raise ValueError("half and int8 exclude each other: choose one precision")
+        return self
 
 
 class SamplingConfig(Section):

@@ -99,6 +99,13 @@ def test_placeholder_defaults_apply_only_when_the_variable_is_unset() -> None:
             "expected a time of day as HH:MM",
         ),
         (_with(("sampling",), {"workers": 0}), "sampling -> workers", "greater than or equal to 1"),
+        (
+            _with(("detector",), {"backend": "tflite"}),
+            "detector -> backend",
+            "unknown detector backend 'tflite'",
+        ),
+        (_with(("detector",), {"half": True, "int8": True}), "detector", "half and int8 exclude each other"),
+        (_with(("detector",), {"batch": 0}), "detector -> batch", "greater than or equal to 1"),
         (_with(("cameras", 0, "role"), "roof"), "cameras -> gate-1 -> role", "Input should be"),
         (
             _with(("cameras", 0, "stream"), "rtsp://a:${NOT_SET_ANYWHERE}@h/x"),
