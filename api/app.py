@@ -11,7 +11,9 @@ from fastapi.templating import Jinja2Templates
 from api.deps import PatrolControl, SnapshotTaker
 from api.errors import install_error_handlers
 from api.pages import install_page_handlers
+from api.request_guard import CredentialsBeforeBody
 from api.routes import audit, auth, cameras, dashboard, events, hazards, health, live, reports, schools
+from api.security_headers import SecurityHeaders
 from api.settings import ApiSettings
 from patrol.accounts import Accounts, Jurisdictions
 from patrol.clock import Clock, SystemClock
@@ -38,7 +40,13 @@ def create_app(
     "look now" pictures (None: this server cannot reach cameras); `clock` stamps decisions,
     sessions and audit entries.
     """
-    app = FastAPI(title=settings.title)
+    app = FastAPI(
+        title=settings.title,
+        # The default docs page loads its script from a CDN, which an air-gapped network lacks.
+        docs_url="/docs" if settings.docs else None,
+        redoc_url=None,
+        max_body_size=settings.max_body_bytes,
+    )
     app.state.settings = settings
     app.state.store = store
     app.state.patrol = patrol
@@ -63,4 +71,7 @@ def create_app(
 
     install_error_handlers(app)
     install_page_handlers(app)
+    # Added last, runs first: headers on every answer, credentials before any body is read.
+    app.add_middleware(CredentialsBeforeBody, prefix=API_PREFIX + "/")
+    app.add_middleware(SecurityHeaders)
     return app

@@ -109,7 +109,16 @@ def serve_api(config: PatrolConfig, store: Store, accounts: Accounts, patrol: Pa
     from api.settings import ApiSettings
 
     app = create_app(
-        ApiSettings(timezone=config.timezone, secure_cookies=config.api.secure_cookies),
+        ApiSettings(
+            timezone=config.timezone,
+            secure_cookies=config.api.secure_cookies,
+            max_body_bytes=config.api.max_body_bytes,
+            docs=config.api.docs,
+            snapshots_per_user_per_minute=config.api.snapshots_per_user_per_minute,
+            live_feeds_per_user=config.api.live_feeds_per_user,
+            on_demand_cooldown_s=config.api.on_demand_cooldown_s,
+            report_max_findings=config.api.report_max_findings,
+        ),
         store,
         patrol,
         accounts=accounts,
