@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.deps import PatrolControl, SnapshotTaker
 from api.errors import install_error_handlers
+from api.limits import ApiLimits
 from api.pages import install_page_handlers
 from api.request_guard import CredentialsBeforeBody
 from api.routes import audit, auth, cameras, dashboard, events, hazards, health, live, reports, schools
@@ -17,7 +18,9 @@ from api.security_headers import SecurityHeaders
 from api.settings import ApiSettings
 from patrol.accounts import Accounts, Jurisdictions
 from patrol.clock import Clock, SystemClock
+from patrol.config.schema import SamplingConfig
 from patrol.store import Store
+from patrol.stream_slots import StreamSlots
 
 API_PREFIX = "/api/v1"
 _HERE = Path(__file__).parent
@@ -32,19 +35,21 @@ def create_app(
     jurisdictions: Jurisdictions,
     snapshots: SnapshotTaker | None = None,
     clock: Clock | None = None,
+    stream_slots: StreamSlots | None = None,
 ) -> FastAPI:
     """The HTTP API and dashboard over `store`.
 
     `patrol` is the patrol running in this process, if any; `accounts` checks users, sessions and
     tokens; `jurisdictions` say which schools each user sees; `snapshots` takes the officer's
     "look now" pictures (None: this server cannot reach cameras); `clock` stamps decisions,
-    sessions and audit entries.
+    sessions and audit entries; `stream_slots` are the patrol's, when it runs in this process,
+    so snapshots and patrol looks share one limit per camera and per school.
     """
     app = FastAPI(
         title=settings.title,
-        # The default docs page loads its script from a CDN, which an air-gapped network lacks.
+        # The docs pages load their scripts from a CDN, which an air-gapped network lacks.
         docs_url="/docs" if settings.docs else None,
-        redoc_url=None,
+        redoc_url="/redoc" if settings.docs else None,
         max_body_size=settings.max_body_bytes,
     )
     app.state.settings = settings
@@ -54,6 +59,11 @@ def create_app(
     app.state.jurisdictions = jurisdictions
     app.state.snapshots = snapshots
     app.state.clock = clock or SystemClock()
+    app.state.limits = ApiLimits(
+        snapshots_per_user_per_minute=settings.snapshots_per_user_per_minute,
+        live_feeds_per_user=settings.live_feeds_per_user,
+        stream_slots=stream_slots or StreamSlots(SamplingConfig().max_streams_per_school),
+    )
     app.state.templates = Jinja2Templates(directory=_HERE / "templates")
 
     # The live feed's /events/stream comes before /events/{event_id}.

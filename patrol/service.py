@@ -24,6 +24,7 @@ from patrol.planner import SchoolCalendar
 from patrol.runtime import Patrol
 from patrol.snapshots import CameraSnapshots
 from patrol.store import Store, sqlite_url
+from patrol.stream_slots import StreamSlots
 from patrol.types import Role
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ def ensure_demo_users(config: PatrolConfig, accounts: Accounts, out: TextIO | No
     print("\n".join(lines), file=out, flush=True)
 
 
-def build_patrol(config: PatrolConfig, store: Store) -> Patrol:
+def build_patrol(config: PatrolConfig, store: Store, slots: StreamSlots | None = None) -> Patrol:
     from detectors.yolo import YoloPersonDetector  # loads torch: only for processes that patrol
 
     schools, cameras = build_sites(config)
@@ -100,11 +101,21 @@ def build_patrol(config: PatrolConfig, store: Store) -> Patrol:
         max_per_school=config.sampling.max_streams_per_school,
         on_demand_within_s=config.sampling.on_demand_within_s,
         reinspection_rate_factor=config.sampling.reinspection_rate_factor,
+        slots=slots,
     )
 
 
-def serve_api(config: PatrolConfig, store: Store, accounts: Accounts, patrol: Patrol | None) -> None:
-    """Blocks until Ctrl-C or SIGTERM; uvicorn handles both signals and shuts down gracefully."""
+def serve_api(
+    config: PatrolConfig,
+    store: Store,
+    accounts: Accounts,
+    patrol: Patrol | None,
+    slots: StreamSlots | None = None,
+) -> None:
+    """Blocks until Ctrl-C or SIGTERM; uvicorn handles both signals and shuts down gracefully.
+
+    `slots` are the patrol's stream slots when it runs in this process; the snapshots share them.
+    """
     from api.app import create_app
     from api.settings import ApiSettings
 
@@ -124,6 +135,7 @@ def serve_api(config: PatrolConfig, store: Store, accounts: Accounts, patrol: Pa
         accounts=accounts,
         jurisdictions=Jurisdictions.from_config(config.jurisdictions),
         snapshots=CameraSnapshots.from_config(config),
+        stream_slots=slots or StreamSlots(config.sampling.max_streams_per_school),
     )
     # Open live feeds (dashboards) would otherwise hold a Ctrl-C up for as long as they stay.
     server = uvicorn.Server(
@@ -150,10 +162,12 @@ def run(config: PatrolConfig, *, with_simulator: bool) -> None:
             ensure_demo_users(config, accounts)
             simulator = start_simulator(config)
             running.callback(simulator.stop)
-        patrol = build_patrol(config, store)
+        # One set of stream slots for the patrol's looks and the officers' snapshots.
+        slots = StreamSlots(config.sampling.max_streams_per_school)
+        patrol = build_patrol(config, store, slots)
         patrol.start()
         running.callback(patrol.stop)
-        serve_api(config, store, accounts, patrol)
+        serve_api(config, store, accounts, patrol, slots)
 
 
 def start_simulator(config: PatrolConfig) -> SimulatorServer:

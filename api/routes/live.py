@@ -17,7 +17,8 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Viewer, ViewerDep, resolve_principal
-from api.deps import SettingsDep, StoreDep
+from api.deps import LimitsDep, SettingsDep, StoreDep
+from api.limits import ApiLimits
 from api.routes.events import event_public
 from api.schemas import CameraHealthPublic, ErrorPublic, OverviewPublic, SchoolHealthPublic
 from patrol.store import EventNotFound, EventVersion, Store
@@ -63,7 +64,18 @@ def _message(kind: str, data: str) -> str:
     return f"event: {kind}\ndata: {data}\n\n"
 
 
-async def _feed(request: Request, store: Store, viewer: Viewer, poll_s: float) -> AsyncIterator[str]:
+async def _feed(
+    request: Request, store: Store, viewer: Viewer, poll_s: float, limits: ApiLimits
+) -> AsyncIterator[str]:
+    try:
+        async for message in _messages(request, store, viewer, poll_s):
+            yield message
+    finally:
+        # The feed ended (client gone, session over, server stopping): its place is free again.
+        limits.live_feeds.leave(viewer.user.username)
+
+
+async def _messages(request: Request, store: Store, viewer: Viewer, poll_s: float) -> AsyncIterator[str]:
     known: dict[int, EventVersion] | None = None
     last_overview = ""
     last_sent = last_check = time.monotonic()
@@ -110,14 +122,16 @@ async def _feed(request: Request, store: Store, viewer: Viewer, poll_s: float) -
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "ready, event and overview messages"},
         401: {"model": ErrorPublic, "description": "No session or API token"},
+        429: {"model": ErrorPublic, "description": "The user holds as many live feeds as allowed"},
     },
     summary="Live feed (server-sent events) of new and changed events in the user's jurisdiction",
 )
 def event_stream(
-    request: Request, store: StoreDep, settings: SettingsDep, viewer: ViewerDep
+    request: Request, store: StoreDep, settings: SettingsDep, limits: LimitsDep, viewer: ViewerDep
 ) -> StreamingResponse:
+    limits.live_feeds.enter(viewer.user.username)
     return StreamingResponse(
-        _feed(request, store, viewer, settings.live_poll_s),
+        _feed(request, store, viewer, settings.live_poll_s, limits),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

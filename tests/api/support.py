@@ -19,6 +19,7 @@ from patrol.accounts import Accounts, Jurisdictions
 from patrol.clock import Clock
 from patrol.config import PatrolConfig, parse_config
 from patrol.store import CameraRecord, EventRecord, Finding, SchoolRecord, Store
+from patrol.stream_slots import StreamSlots
 from patrol.types import EventStatus, EventType, Role
 
 # Exists only in the config the tests build; no API answer may ever contain it.
@@ -171,6 +172,7 @@ def make_app(
     clock: Clock | None = None,
     with_users: bool = True,
     jurisdictions: Jurisdictions | None = None,
+    stream_slots: StreamSlots | None = None,
 ) -> FastAPI:
     """The app with the test users; its clock stands at DECIDED_AT unless given one."""
     return create_app(
@@ -181,6 +183,7 @@ def make_app(
         jurisdictions=jurisdictions or Jurisdictions.from_config(site_config().jurisdictions),
         snapshots=snapshots,
         clock=clock or SettableClock(DECIDED_AT),
+        stream_slots=stream_slots,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -19,6 +20,7 @@ from tests.api.support import (
     DECIDED_AT,
     PASSWORD,
     PLANTED_PASSWORD,
+    SETTINGS,
     T0,
     Site,
     StillCameras,
@@ -46,7 +48,8 @@ def _stored_secrets(store: Store) -> list[str]:
 
 
 def test_no_answer_carries_a_password_or_a_hash(store: Store, site: Site) -> None:
-    app = make_app(store, snapshots=StillCameras())
+    # With the docs pages on (api.docs), so they are searched too.
+    app = make_app(store, replace(SETTINGS, docs=True), snapshots=StillCameras())
     events = [site.a, site.b, site.c, site.d, site.e]
     hazard = HazardRegister(store).create(
         site.b.id,
