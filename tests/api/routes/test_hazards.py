@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 
 from patrol.hazards import HazardRegister
 from patrol.store import LookRecord
-from patrol.types import AuditAction, EventType, LookKind, LookOutcome
+from patrol.types import AuditAction, EventStatus, EventType, LookKind, LookOutcome
 from tests.api.support import DECIDED_AT, T0, SettableClock, Site, bearer_client, finding, make_app
 from tests.conftest import _missing
 
@@ -261,3 +261,16 @@ def test_report_cells_that_look_like_formulas_are_text(site: Site) -> None:
     written = {cell.value: cell.data_type for row in sheet.iter_rows(min_row=2) for cell in row}
     for summary in hostile:
         assert written.get(summary) == "s", (summary, written.get(summary))
+
+
+def test_a_past_deadline_for_another_stations_hazard_is_404_not_409(site: Site) -> None:
+    app = make_app(site.store)
+    past = (DECIDED_AT - timedelta(days=1)).isoformat()
+    south = site.store.record_finding(finding("south-gate", EventType.LOITERING, T0, 60))
+    site.store.decide(south.id, EventStatus.CONFIRMED, "已通报", DECIDED_AT)
+    with bearer_client(app, "supervisor") as boss, bearer_client(app, "north-supervisor") as north:
+        hazard = _create(boss, south.id).json()
+        escalated = north.post(f"{API}/hazards/{hazard['id']}/escalate", json={"deadline": past})
+        assert escalated.status_code == 404, escalated.text
+        created = north.post(f"{API}/hazards", json={"event_id": south.id, "deadline": past, "owner": "x"})
+        assert created.status_code == 404, created.text
