@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import socket
 import subprocess
 import sys
@@ -75,6 +76,8 @@ def post_huge(port: int, *, chunked: bool, token: str | None) -> int:
         connection.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
         try:
             for _ in range(HUGE // len(piece)):
+                if select.select([connection], [], [], 0)[0]:
+                    break  # answered already: read that rather than send into a closing connection
                 connection.sendall(f"{len(piece):x}\r\n".encode() + piece + b"\r\n" if chunked else piece)
         except (BrokenPipeError, ConnectionResetError):
             pass  # refused: the server answered and closed without reading the rest
