@@ -10,15 +10,15 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from api.auth import Viewer, ViewerDep, resolve_principal
 from api.deps import LimitsDep, SettingsDep, StoreDep
-from api.limits import ApiLimits
 from api.routes.events import event_public
 from api.schemas import CameraHealthPublic, ErrorPublic, OverviewPublic, SchoolHealthPublic
 from patrol.store import EventNotFound, EventVersion, Store
@@ -64,15 +64,23 @@ def _message(kind: str, data: str) -> str:
     return f"event: {kind}\ndata: {data}\n\n"
 
 
-async def _feed(
-    request: Request, store: Store, viewer: Viewer, poll_s: float, limits: ApiLimits
-) -> AsyncIterator[str]:
-    try:
-        async for message in _messages(request, store, viewer, poll_s):
-            yield message
-    finally:
-        # The feed ended (client gone, session over, server stopping): its place is free again.
-        limits.live_feeds.leave(viewer.user.username)
+class _HeldFeed(StreamingResponse):
+    """A feed that gives its user's place back however it ends: client gone, session over,
+    server stopping, or never started."""
+
+    def __init__(self, content: AsyncIterator[str], release: Callable[[], None]) -> None:
+        super().__init__(
+            content,
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+        self._release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._release()
 
 
 async def _messages(request: Request, store: Store, viewer: Viewer, poll_s: float) -> AsyncIterator[str]:
@@ -129,9 +137,8 @@ async def _messages(request: Request, store: Store, viewer: Viewer, poll_s: floa
 def event_stream(
     request: Request, store: StoreDep, settings: SettingsDep, limits: LimitsDep, viewer: ViewerDep
 ) -> StreamingResponse:
-    limits.live_feeds.enter(viewer.user.username)
-    return StreamingResponse(
-        _feed(request, store, viewer, settings.live_poll_s, limits),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    username = viewer.user.username
+    limits.live_feeds.enter(username)
+    return _HeldFeed(
+        _messages(request, store, viewer, settings.live_poll_s), lambda: limits.live_feeds.leave(username)
     )
