@@ -21,6 +21,7 @@ from patrol.clock import Clock, SystemClock
 from patrol.config.schema import SamplingConfig
 from patrol.store import Store
 from patrol.stream_slots import StreamSlots
+from streams.redact import NO_SECRETS, Secrets
 
 API_PREFIX = "/api/v1"
 _HERE = Path(__file__).parent
@@ -36,6 +37,7 @@ def create_app(
     snapshots: SnapshotTaker | None = None,
     clock: Clock | None = None,
     stream_slots: StreamSlots | None = None,
+    secrets: Secrets = NO_SECRETS,
 ) -> FastAPI:
     """The HTTP API and dashboard over `store`.
 
@@ -44,6 +46,9 @@ def create_app(
     "look now" pictures (None: this server cannot reach cameras); `clock` stamps decisions,
     sessions and audit entries; `stream_slots` are the patrol's, when it runs in this process,
     so snapshots and patrol looks share one limit per camera and per school.
+    sessions and audit entries; `secrets` are the configuration's secrets, masked by value in
+    every answer that may quote a stream address or an error (credentials by their shape are
+    masked either way).
     """
     app = FastAPI(
         title=settings.title,
@@ -64,6 +69,7 @@ def create_app(
         live_feeds_per_user=settings.live_feeds_per_user,
         stream_slots=stream_slots or StreamSlots(SamplingConfig().max_streams_per_school),
     )
+    app.state.secrets = secrets
     app.state.templates = Jinja2Templates(directory=_HERE / "templates")
 
     # The live feed's /events/stream comes before /events/{event_id}.

@@ -13,6 +13,7 @@ from api.settings import ApiSettings
 from patrol.accounts import Accounts, Jurisdictions
 from patrol.clock import Clock
 from patrol.store import OnDemandRecord, Store
+from streams.redact import Secrets
 
 
 class PatrolControl(Protocol):
@@ -70,6 +71,11 @@ def get_templates(request: Request) -> Jinja2Templates:
     return cast(Jinja2Templates, request.app.state.templates)
 
 
+def get_secrets(request: Request) -> Secrets:
+    """The configuration's secrets, masked in every answer that may quote a stream or an error."""
+    return cast(Secrets, request.app.state.secrets)
+
+
 def get_clock(request: Request) -> Clock:
     return cast(Clock, request.app.state.clock)
 
@@ -91,5 +97,6 @@ JurisdictionsDep = Annotated[Jurisdictions, Depends(get_jurisdictions)]
 SnapshotsDep = Annotated[SnapshotTaker | None, Depends(get_snapshots)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+SecretsDep = Annotated[Secrets, Depends(get_secrets)]
 NowDep = Annotated[datetime, Depends(utc_now)]
 LimitsDep = Annotated[ApiLimits, Depends(get_limits)]

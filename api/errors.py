@@ -1,4 +1,5 @@
-"""How errors become answers: the store's exceptions and refused requests, always a 4xx."""
+"""How errors become answers: the store's exceptions and refused requests, always a 4xx; a
+machine missing what a document needs, a 503 that says what to install."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from api.limits import TooMany
 from patrol.hazards import HazardNotFound, IllegalTransition
+from patrol.reports.fonts import FontMissing
 from patrol.store import AlreadyDecided, CameraNotFound, EventNotFound, NotDecided, RevisionConflict
 
 
@@ -41,6 +43,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HazardNotFound, _hazard_not_found)
     app.add_exception_handler(IllegalTransition, _illegal_transition)
     app.add_exception_handler(TooMany, _too_many)
+    app.add_exception_handler(FontMissing, _font_missing)
 
 
 async def _too_many(_request: Request, exc: Exception) -> JSONResponse:
@@ -54,6 +57,10 @@ async def _too_many(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _hazard_not_found(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": f"hazard {exc.args[0]} not found"}, status_code=status.HTTP_404_NOT_FOUND)
+
+
+async def _font_missing(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
 
 
 async def _illegal_transition(_request: Request, exc: Exception) -> JSONResponse:

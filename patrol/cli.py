@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from patrol.config import ConfigError, PatrolConfig, load_config
-from patrol.logs import config_secrets, configure_logging
+from patrol.config import ConfigError, PatrolConfig, config_secrets, load_config
+from patrol.logs import configure_logging
 
 log = logging.getLogger("patrol")
 
@@ -75,6 +75,19 @@ def _parser() -> argparse.ArgumentParser:
         help="ISO date-time, local to --timezone unless it has an offset (default: next Monday 00:00)",
     )
     simulate.add_argument("--timezone", default="Asia/Shanghai")
+    simulate.add_argument(
+        "--detector-fps",
+        type=_positive_float,
+        default=None,
+        help="frames a second one worker machine's detector analyses (from patrol bench detector); "
+        "looks then share their machine's detector and stretch when it is overloaded",
+    )
+    simulate.add_argument(
+        "--machines",
+        type=_positive_int,
+        default=None,
+        help="worker machines, with --detector-fps (default: the fewest with no shortfall)",
+    )
     simulate.add_argument("--json", action="store_true", help="print the figures as JSON")
     simulate.set_defaults(handler=_plan_simulate)
 
@@ -270,7 +283,8 @@ def _plan_simulate(args: argparse.Namespace) -> int:
 
     from patrol.config.schema import SamplingConfig, default_calendar
     from patrol.planner import SchoolCalendar
-    from patrol.planner.simulate import build_county, render, simulate
+    from patrol.planner.detector_pool import DetectorPool
+    from patrol.planner.simulate import build_county, fewest_machines, render, simulate
 
     try:
         zone = ZoneInfo(args.timezone)
@@ -299,15 +313,28 @@ def _plan_simulate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"patrol plan simulate: {exc}", file=sys.stderr)
         return 2
-    result = simulate(
-        paces,
-        calendar,
-        capacity=args.capacity,
-        max_per_school=args.per_school or sampling.max_streams_per_school,
-        start=start.timestamp(),
-        hours=args.hours,
-        seed=seed,
-    )
+    if args.machines is not None and args.detector_fps is None:
+        print("patrol plan simulate: --machines needs --detector-fps", file=sys.stderr)
+        return 2
+
+    def run(machines: int | None) -> dict[str, Any]:
+        return simulate(
+            paces,
+            calendar,
+            capacity=args.capacity,
+            max_per_school=args.per_school or sampling.max_streams_per_school,
+            start=start.timestamp(),
+            hours=args.hours,
+            seed=seed,
+            detectors=None if machines is None else DetectorPool(machines, args.detector_fps),
+        )
+
+    if args.detector_fps is None:
+        result = run(None)
+    elif args.machines is not None:
+        result = run(args.machines)
+    else:
+        result = fewest_machines(run, most=args.capacity)
     result = {"start": start.isoformat(), **result}
     print(json.dumps(result, indent=2) if args.json else render(result))
     return 0

@@ -17,7 +17,7 @@ import uvicorn
 from patrol.accounts import Accounts, Jurisdictions
 from patrol.cameras import build_sites
 from patrol.clock import SystemClock
-from patrol.config import PatrolConfig
+from patrol.config import PatrolConfig, config_secrets
 from patrol.look import Looker
 from patrol.notify import Notifier
 from patrol.planner import SchoolCalendar
@@ -136,6 +136,7 @@ def serve_api(
         jurisdictions=Jurisdictions.from_config(config.jurisdictions),
         snapshots=CameraSnapshots.from_config(config),
         stream_slots=slots or StreamSlots(config.sampling.max_streams_per_school),
+        secrets=config_secrets(config),
     )
     # Open live feeds (dashboards) would otherwise hold a Ctrl-C up for as long as they stay.
     server = uvicorn.Server(

@@ -9,9 +9,8 @@ from fastapi import APIRouter, HTTPException, Path, Request, Response, status
 
 from api.audit import audit
 from api.auth import CameraManagerDep, SnapshotterDep, ViewerDep
-from api.deps import LimitsDep, NowDep, SnapshotsDep, StoreDep
+from api.deps import LimitsDep, NowDep, SecretsDep, SnapshotsDep, StoreDep
 from api.limits import TooMany
-from api.redaction import mask_passwords
 from api.routes.events import ID_PATTERN, Responses, SiteId
 from api.schemas import CameraPublic, CamerasPublic, ErrorPublic, ReferenceResetPublic
 from patrol.stream_slots import NoFreeSlot
@@ -31,20 +30,25 @@ NOT_FOUND: Responses = {
 
 
 @router.get("", response_model=CamerasPublic, summary="List cameras by school")
-def list_cameras(store: StoreDep, viewer: ViewerDep, school: SiteId = None) -> CamerasPublic:
+def list_cameras(
+    store: StoreDep, viewer: ViewerDep, secrets: SecretsDep, school: SiteId = None
+) -> CamerasPublic:
     names = {school.id: school.name for school in store.list_schools()}
     cameras = store.list_cameras(school_id=school, school_ids=viewer.school_ids)
     return CamerasPublic(
-        data=[CameraPublic.from_record(camera, names.get(camera.school_id, "")) for camera in cameras],
+        data=[
+            CameraPublic.from_record(camera, names.get(camera.school_id, ""), secrets=secrets)
+            for camera in cameras
+        ],
         count=len(cameras),
     )
 
 
 @router.get("/{camera_id}", response_model=CameraPublic, responses=NOT_FOUND)
-def get_camera(store: StoreDep, viewer: ViewerDep, camera_id: CameraId) -> CameraPublic:
+def get_camera(store: StoreDep, viewer: ViewerDep, secrets: SecretsDep, camera_id: CameraId) -> CameraPublic:
     camera = store.get_camera(camera_id, school_ids=viewer.school_ids)
     names = {school.id: school.name for school in store.list_schools()}
-    return CameraPublic.from_record(camera, names.get(camera.school_id, ""))
+    return CameraPublic.from_record(camera, names.get(camera.school_id, ""), secrets=secrets)
 
 
 @router.get(
@@ -69,6 +73,7 @@ def camera_snapshot(
     limits: LimitsDep,
     viewer: SnapshotterDep,
     now: NowDep,
+    secrets: SecretsDep,
     camera_id: CameraId,
 ) -> Response:
     camera = store.get_camera(camera_id, school_ids=viewer.school_ids)
@@ -90,13 +95,13 @@ def camera_snapshot(
         outcome = "timeout"
         raise HTTPException(
             status.HTTP_504_GATEWAY_TIMEOUT,
-            f"camera {camera.id} did not answer in time: {mask_passwords(str(exc))}",
+            f"camera {camera.id} did not answer in time: {secrets.mask(str(exc))}",
         ) from None
     except (StreamError, LookupError) as exc:
         outcome = "failed"
         raise HTTPException(
             status.HTTP_502_BAD_GATEWAY,
-            f"camera {camera.id} gave no picture: {type(exc).__name__}: {mask_passwords(str(exc))}",
+            f"camera {camera.id} gave no picture: {type(exc).__name__}: {secrets.mask(str(exc))}",
         ) from None
     finally:
         audit(

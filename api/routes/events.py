@@ -12,7 +12,7 @@ from pydantic import AfterValidator
 from api.audit import audit
 from api.auth import DeciderDep, ReviserDep, Viewer, ViewerDep
 from api.catalogue import LANGUAGES
-from api.deps import NowDep, StoreDep, get_settings
+from api.deps import NowDep, StoreDep, get_secrets, get_settings
 from api.errors import unprocessable
 from api.schemas import (
     DecisionPublic,
@@ -71,6 +71,7 @@ def event_public(request: Request, event: EventRecord) -> EventPublic:
         lambda event_id, n: evidence_url(request, event_id, n),
         lambda event_id: first_evidence_url(request, event_id),
         {lang: summary(event, lang, zone) for lang in LANGUAGES},
+        secrets=get_secrets(request),
     )
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from api.audit import audit
 from api.auth import DeciderDep, ExporterDep, HazardManagerDep, Viewer, ViewerDep
 from api.catalogue import label
-from api.deps import NowDep, StoreDep, get_settings
+from api.deps import NowDep, StoreDep, get_secrets, get_settings
 from api.hazard_schemas import (
     HazardAdvanceRequest,
     HazardCreateRequest,
@@ -24,6 +24,7 @@ from patrol.hazards import EscalationLevel, HazardRecord, HazardRegister, Hazard
 from patrol.reports.documents import NoticeFacts, notice_pdf
 from patrol.store import Store
 from patrol.types import AuditAction
+from streams.redact import Secrets
 
 router = APIRouter(prefix="/hazards", tags=["hazards"])
 
@@ -157,7 +158,7 @@ def verify_hazard(
 def hazard_notice(request: Request, store: StoreDep, viewer: ExporterDep, hazard_id: HazardId) -> Response:
     hazard = HazardRegister(store).get(hazard_id, school_ids=viewer.school_ids)
     pdf = notice_pdf(
-        notice_facts(store, hazard.id, issuer(viewer, request), viewer),
+        notice_facts(store, hazard.id, issuer(viewer, request), viewer, get_secrets(request)),
         _label,
         get_settings(request).timezone,
     )
@@ -176,7 +177,9 @@ def hazard_notice(request: Request, store: StoreDep, viewer: ExporterDep, hazard
     )
 
 
-def notice_facts(store: Store, hazard_id: int, issued_by: str, viewer: Viewer) -> NoticeFacts:
+def notice_facts(
+    store: Store, hazard_id: int, issued_by: str, viewer: Viewer, secrets: Secrets
+) -> NoticeFacts:
     hazard = HazardRegister(store).get(hazard_id, school_ids=viewer.school_ids)
     event = store.get_event(hazard.event_id)
     schools = {s.id: s.name for s in store.list_schools()}
@@ -192,7 +195,7 @@ def notice_facts(store: Store, hazard_id: int, issued_by: str, viewer: Viewer) -
         school_name=schools.get(hazard.school_id, hazard.school_id),
         camera_name=camera.name,
         issuer=issued_by,
-        summary=event.summary,
+        summary=secrets.mask(event.summary),
         first_seen=event.first_seen,
         evidence_jpegs=pictures,
     )

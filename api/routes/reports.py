@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from api.audit import audit
 from api.auth import ExporterDep, Viewer, ViewerDep
 from api.catalogue import label
-from api.deps import NowDep, StoreDep, get_settings
+from api.deps import NowDep, StoreDep, get_secrets, get_settings
 from api.errors import unprocessable
 from api.hazard_schemas import StatsPublic
 from api.routes.events import AwareUtc
@@ -20,6 +20,7 @@ from patrol.reports.documents import FindingRow, ReportData, report_csv, report_
 from patrol.reports.statistics import compute, previous_period
 from patrol.store import Store
 from patrol.types import AuditAction
+from streams.redact import Secrets
 
 router = APIRouter(tags=["reports"])
 
@@ -79,7 +80,9 @@ def report(
             f"about {findings} findings, more than the {settings.report_max_findings} a report may hold; "
             "ask for a shorter period",
         )
-    data = report_data(store, viewer, since, until, now, settings.timezone, issuer(viewer, request))
+    data = report_data(
+        store, viewer, since, until, now, settings.timezone, issuer(viewer, request), get_secrets(request)
+    )
     render = {"csv": report_csv, "xlsx": report_xlsx, "pdf": report_pdf}[format]
     content = render(data, _label)
     audit(
@@ -110,6 +113,7 @@ def report_data(
     now: datetime,
     timezone: str,
     issued_by: str,
+    secrets: Secrets,
 ) -> ReportData:
     scope = viewer.school_ids
     current = compute(store, since, until, now=now, school_ids=scope, timezone=timezone)
@@ -136,7 +140,7 @@ def report_data(
                 school=schools.get(event.school_id, event.school_id),
                 camera=cameras.get(event.camera_id, event.camera_id),
                 type=_label("type", event.type.value),
-                summary=event.summary,
+                summary=secrets.mask(event.summary),
                 decision=_label("status", event.status.value),
                 hazard_state=_label("hazard_state", hazard.state.value) if hazard else "",
                 reference_number=hazard.reference_number if hazard else "",

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
 
 from patrol.types import CameraRole
 
@@ -391,3 +391,13 @@ class PatrolConfig(Section):
     jurisdictions: JurisdictionsConfig = Field(default_factory=JurisdictionsConfig)
     simulator: SimulatorConfig | None = None
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    # What ${VAR} placeholders took from the environment, set by the loader: `config_secrets`
+    # masks those that went into a secret field by value, wherever they appear.
+    _environment_values: frozenset[str] = PrivateAttr(default_factory=frozenset)
+
+    @property
+    def environment_values(self) -> frozenset[str]:
+        return self._environment_values
+
+    def remember_environment_values(self, values: frozenset[str]) -> None:
+        self._environment_values = values

@@ -1,5 +1,7 @@
 """Documents supervisors hand on: the rectification notice per hazard, and the period report as
-CSV, XLSX and PDF. Chinese text uses reportlab's built-in STSong-Light CID font (no font file)."""
+CSV, XLSX and PDF. Every PDF embeds a subset of a CJK font (see `fonts`), and every text that
+comes from data is escaped before it enters reportlab's Paragraph markup: an owner written as
+`<img src="/etc/passwd"/>` is printed as those characters, never read as a tag."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -17,18 +20,15 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from patrol.hazards.records import HazardRecord
+from patrol.reports.fonts import FONT, cjk_font
 from patrol.reports.statistics import Statistics
 
-FONT = "STSong-Light"
 # A label for an enum value: (group, value) -> text, e.g. ("type", "guard_absent") -> "门卫脱岗".
 Labeller = Callable[[str, str], str]
 
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 _BODY = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=16)
 _TITLE = ParagraphStyle("title", parent=_BODY, fontSize=18, leading=26, alignment=1)
 _HEAD = ParagraphStyle("head", parent=_BODY, fontSize=12.5, leading=20, spaceBefore=6)
@@ -70,6 +70,11 @@ class ReportData:
     school_names: dict[str, str]
 
 
+def _text(value: str) -> str:
+    """Data as Paragraph markup that shows it verbatim: '<', '>' and '&' become entities."""
+    return escape(value)
+
+
 def _local(value: datetime, timezone: str) -> str:
     return value.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
@@ -83,17 +88,18 @@ def _picture(jpeg: bytes, width_mm: float) -> Image:
 
 def notice_pdf(facts: NoticeFacts, label: Labeller, timezone: str) -> bytes:
     """整改通知书 (a notice-level hazard or above) or 提醒通报 (fixed on the spot)."""
+    cjk_font()  # registered before any Paragraph names it
     hazard = facts.hazard
     title = "提醒通报" if hazard.level.value == "on_the_spot" else "隐患整改通知书"
     story: list[Flowable] = [
         Paragraph(title, _TITLE),
-        Paragraph(hazard.reference_number, ParagraphStyle("ref", parent=_BODY, alignment=1)),
+        Paragraph(_text(hazard.reference_number), ParagraphStyle("ref", parent=_BODY, alignment=1)),
         Spacer(1, 6 * mm),
-        Paragraph(f"{facts.school_name}：", _BODY),
+        Paragraph(f"{_text(facts.school_name)}：", _BODY),
         Paragraph(
-            f"经视频巡查，{_local(facts.first_seen, timezone)} 在贵校{facts.camera_name}发现"
-            f"“{label('type', hazard.type.value)}”问题：{facts.summary}。"
-            f"请于 {_local(hazard.deadline, timezone)} 前完成整改，并将整改情况报送{facts.issuer}。",
+            f"经视频巡查，{_local(facts.first_seen, timezone)} 在贵校{_text(facts.camera_name)}发现"
+            f"“{_text(label('type', hazard.type.value))}”问题：{_text(facts.summary)}。"
+            f"请于 {_local(hazard.deadline, timezone)} 前完成整改，并将整改情况报送{_text(facts.issuer)}。",
             _BODY,
         ),
         Spacer(1, 4 * mm),
@@ -108,14 +114,16 @@ def notice_pdf(facts: NoticeFacts, label: Labeller, timezone: str) -> bytes:
         ["责任人", hazard.owner],
         ["当前状态", label("hazard_state", hazard.state.value)],
     ]
-    story.append(_table([[Paragraph(a, _BODY), Paragraph(b, _BODY)] for a, b in rows], [30 * mm, 130 * mm]))
+    story.append(
+        _table([[Paragraph(a, _BODY), Paragraph(_text(b), _BODY)] for a, b in rows], [30 * mm, 130 * mm])
+    )
     if facts.evidence_jpegs:
         story.append(Paragraph("证据画面", _HEAD))
         story.extend(_picture(jpeg, 120) for jpeg in facts.evidence_jpegs[:3])
     story += [
         Spacer(1, 8 * mm),
         Paragraph("抄送：县公安局、乡镇中心校", _BODY),
-        Paragraph(f"签发单位：{facts.issuer}", _BODY),
+        Paragraph(f"签发单位：{_text(facts.issuer)}", _BODY),
         Paragraph(f"签发日期：{_local(hazard.created_at, timezone)[:10]}", _BODY),
     ]
     return _render(story)
@@ -138,7 +146,10 @@ def _table(rows: Sequence[Sequence[object]], widths: list[float] | None = None) 
 
 def _render(story: list[Flowable]) -> bytes:
     out = io.BytesIO()
-    SimpleDocTemplate(out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm).build(story)
+    # The canvas starts in the embedded font too, or reportlab names Helvetica without embedding it.
+    SimpleDocTemplate(
+        out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, initialFontName=cjk_font()
+    ).build(story)
     return out.getvalue()
 
 
@@ -312,11 +323,14 @@ def report_xlsx(data: ReportData, label: Labeller) -> bytes:
 
 
 def report_pdf(data: ReportData, label: Labeller) -> bytes:
+    cjk_font()
     since = _local(data.current.since, data.timezone)
     until = _local(data.current.until, data.timezone)
     story: list[Flowable] = [
         Paragraph("视频巡查工作报告", _TITLE),
-        Paragraph(f"{data.issuer}　{since} 至 {until}", ParagraphStyle("sub", parent=_BODY, alignment=1)),
+        Paragraph(
+            f"{_text(data.issuer)}　{since} 至 {until}", ParagraphStyle("sub", parent=_BODY, alignment=1)
+        ),
         Spacer(1, 5 * mm),
         Paragraph(
             f"本期通过视频巡查发现并通报问题 {data.current.found} 个（上期 {data.previous.found} 个），"
@@ -351,10 +365,10 @@ def report_pdf(data: ReportData, label: Labeller) -> bytes:
             [
                 _picture(f.thumbnail, 28) if f.thumbnail else "",
                 Paragraph(_local(f.first_seen, data.timezone), cell),
-                Paragraph(f"{f.school}<br/>{f.camera}", cell),
-                Paragraph(f.type, cell),
-                Paragraph(f.decision, cell),
-                Paragraph(f"{f.hazard_state}<br/>{f.reference_number}", cell),
+                Paragraph(f"{_text(f.school)}<br/>{_text(f.camera)}", cell),
+                Paragraph(_text(f.type), cell),
+                Paragraph(_text(f.decision), cell),
+                Paragraph(f"{_text(f.hazard_state)}<br/>{_text(f.reference_number)}", cell),
                 "" if f.clearance_hours is None else f"{f.clearance_hours:.1f} 小时",
             ]
         )

@@ -21,6 +21,7 @@ from patrol.config import PatrolConfig, parse_config
 from patrol.store import CameraRecord, EventRecord, Finding, SchoolRecord, Store
 from patrol.stream_slots import StreamSlots
 from patrol.types import EventStatus, EventType, Role
+from streams.redact import NO_SECRETS, Secrets
 
 # Exists only in the config the tests build; no API answer may ever contain it.
 PLANTED_PASSWORD = "Pl4nted-S3cret-7f3a"
@@ -173,6 +174,7 @@ def make_app(
     with_users: bool = True,
     jurisdictions: Jurisdictions | None = None,
     stream_slots: StreamSlots | None = None,
+    secrets: Secrets = NO_SECRETS,
 ) -> FastAPI:
     """The app with the test users; its clock stands at DECIDED_AT unless given one."""
     return create_app(
@@ -184,6 +186,7 @@ def make_app(
         snapshots=snapshots,
         clock=clock or SettableClock(DECIDED_AT),
         stream_slots=stream_slots,
+        secrets=secrets,
     )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from patrol.config import ConfigError, load_config, parse_config
+from patrol.config import ConfigError, config_secrets, load_config, parse_config
 
 REPO = Path(__file__).resolve().parents[2]
 ENV = {"PATROL_CAMERA_PASSWORD": "Planted-Secret-9f3k"}
@@ -339,3 +339,28 @@ def test_validate_config_accepts_the_project_config() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "OK (2 schools, 6 cameras)" in result.stdout
+
+
+def test_the_secrets_are_what_the_environment_put_into_secret_fields() -> None:
+    data = yaml.safe_load(_with(("timezone",), "Asia/Shanghai"))
+    data["cameras"][0]["stream"] = "rtsp://${CAM_HOST}:${CAM_PORT}/user=admin&password=${CAM_PW}&channel=1"
+    data["schools"][0]["name"] = "${SCHOOL_NAME}"
+    data["notify"] = {
+        "mqtt": {"password": "${MQTT_PW}"},
+        "webhooks": [{"url": "https://h/x", "secret_header": "X-Key", "secret": "literal-hook-key"}],
+    }
+    environ = {
+        "CAM_HOST": "10.20.1.11",
+        "CAM_PORT": "554",
+        "CAM_PW": "path-Pw-1",
+        "SCHOOL_NAME": "北关小学",
+        "MQTT_PW": "mqtt-Pw-2",
+    }
+    config = parse_config(yaml.safe_dump(data, allow_unicode=True), environ=environ)
+    secrets = config_secrets(config)
+    # In secret fields: the stream's password (by its shape and by value), its host (a ${VAR} in a
+    # secret field), the MQTT password and the webhook's key. Not the school's name (no secret
+    # field), nor the port (too short to mask by value without masking every such number).
+    assert secrets.values >= {"path-Pw-1", "10.20.1.11", "mqtt-Pw-2", "literal-hook-key"}
+    assert not secrets.values & {"北关小学", "554"}
+    assert secrets.mask("x path-Pw-1 y mqtt-Pw-2 z 554") == "x *** y *** z 554"

@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
-import subprocess
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,21 +16,11 @@ from openpyxl import load_workbook
 from patrol.hazards import HazardRegister
 from patrol.store import LookRecord
 from patrol.types import AuditAction, EventStatus, EventType, LookKind, LookOutcome
+from tests.api.pdfs import pdf_text
 from tests.api.support import DECIDED_AT, T0, SettableClock, Site, bearer_client, finding, make_app
-from tests.conftest import _missing
 
 API = "/api/v1"
 DEADLINE = (DECIDED_AT + timedelta(days=3)).isoformat()
-
-
-def pdf_text(pdf: bytes, tmp_path: Path) -> str:
-    if shutil.which("pdftotext") is None:
-        _missing("pdftotext is missing (Debian poppler-utils; scripts/bootstrap --test installs it)")
-    path = tmp_path / "out.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
-    ).stdout
 
 
 def _create(client, event_id: int, level: str = "notice"):  # type: ignore[no-untyped-def]
