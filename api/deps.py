@@ -8,6 +8,7 @@ from typing import Annotated, Protocol, cast
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 
+from api.limits import ApiLimits
 from api.settings import ApiSettings
 from patrol.accounts import Accounts, Jurisdictions
 from patrol.clock import Clock
@@ -93,6 +94,10 @@ def get_clock(request: Request) -> Clock:
     return cast(Clock, request.app.state.clock)
 
 
+def get_limits(request: Request) -> ApiLimits:
+    return cast(ApiLimits, request.app.state.limits)
+
+
 def utc_now(request: Request) -> datetime:
     """The time decisions, sessions and audit entries are stamped with: the app's clock."""
     return get_clock(request).now()
@@ -110,3 +115,4 @@ MetricsDep = Annotated[PatrolMetrics, Depends(get_metrics)]
 MigrationsDep = Annotated[Migrations, Depends(get_migrations)]
 SecretsDep = Annotated[Secrets, Depends(get_secrets)]
 NowDep = Annotated[datetime, Depends(utc_now)]
+LimitsDep = Annotated[ApiLimits, Depends(get_limits)]

@@ -6,8 +6,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
+from api.text import StorableText
 from patrol.accounts import Jurisdiction, Permission, UserRecord
 from patrol.accounts.records import ROLE_PERMISSIONS
 from patrol.store import (
@@ -206,19 +207,7 @@ class DecisionRequest(BaseModel):
     reason: DecisionReason | None = Field(
         None, description="Reason code; a dismissal needs one (a note alone counts as 'other')"
     )
-    note: str = Field("", max_length=2000, description="The officer's remark")
-
-    @field_validator("note")
-    @classmethod
-    def _storable(cls, note: str) -> str:
-        # Neither PostgreSQL text nor UTF-8 can hold these; refuse them here rather than fail in the store.
-        if "\x00" in note:
-            raise ValueError("note must not contain NUL characters")
-        try:
-            note.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError("note must be valid Unicode text (no lone surrogates)") from None
-        return note
+    note: StorableText = Field("", max_length=2000, description="The officer's remark")
 
 
 class RevisionRequest(DecisionRequest):

@@ -18,6 +18,7 @@ from patrol.metrics import PatrolMetrics, PlannerFigures
 from patrol.planner import OnDemandTicket, SchoolCalendar, Visit, VisitPlan
 from patrol.store import OnDemandRecord, OnDemandRequest, Store
 from patrol.store.records import LookRecord
+from patrol.stream_slots import StreamSlots
 from patrol.types import LookKind, LookOutcome
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class Patrol:
         reinspection_refresh_s: float = 60.0,
         hazards: HazardRegister | None = None,
         metrics: PatrolMetrics | None = None,
+        slots: StreamSlots | None = None,
     ) -> None:
         self._cameras = {camera.id: camera for camera in cameras}
         self._store = store
@@ -70,6 +72,7 @@ class Patrol:
             workers=workers,
             max_per_school=max_per_school,
             reinspection_rate_factor=reinspection_rate_factor,
+            slots=slots,
         )
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)

@@ -27,6 +27,7 @@ from patrol.snapshots import CameraSnapshots
 from patrol.store import Store, sqlite_url
 from patrol.store.retention import DailyPrune, RetentionPolicy
 from patrol.store.schema import prepare_schema
+from patrol.stream_slots import StreamSlots
 from patrol.types import Role
 
 if TYPE_CHECKING:
@@ -96,7 +97,9 @@ def ensure_demo_users(config: PatrolConfig, accounts: Accounts, out: TextIO | No
     print("\n".join(lines), file=out, flush=True)
 
 
-def build_patrol(config: PatrolConfig, store: Store, metrics: PatrolMetrics) -> Patrol:
+def build_patrol(
+    config: PatrolConfig, store: Store, metrics: PatrolMetrics, slots: StreamSlots | None = None
+) -> Patrol:
     from detectors.manifest import ModelError
     from patrol.detection import build_detector  # loads the runtime: only for processes that patrol
 
@@ -119,6 +122,7 @@ def build_patrol(config: PatrolConfig, store: Store, metrics: PatrolMetrics) -> 
         on_demand_within_s=config.sampling.on_demand_within_s,
         reinspection_rate_factor=config.sampling.reinspection_rate_factor,
         metrics=metrics,
+        slots=slots,
     )
 
 
@@ -128,8 +132,12 @@ def serve_api(
     accounts: Accounts,
     patrol: Patrol | None,
     metrics: PatrolMetrics | None = None,
+    slots: StreamSlots | None = None,
 ) -> None:
-    """Blocks until Ctrl-C or SIGTERM; uvicorn handles both signals and shuts down gracefully."""
+    """Blocks until Ctrl-C or SIGTERM; uvicorn handles both signals and shuts down gracefully.
+
+    `slots` are the patrol's stream slots when it runs in this process; the snapshots share them.
+    """
     from api.app import create_app
     from api.settings import ApiSettings
 
@@ -138,6 +146,12 @@ def serve_api(
             timezone=config.timezone,
             secure_cookies=config.api.secure_cookies,
             metrics_token=metrics_token(config),
+            max_body_bytes=config.api.max_body_bytes,
+            docs=config.api.docs,
+            snapshots_per_user_per_minute=config.api.snapshots_per_user_per_minute,
+            live_feeds_per_user=config.api.live_feeds_per_user,
+            on_demand_cooldown_s=config.api.on_demand_cooldown_s,
+            report_max_findings=config.api.report_max_findings,
         ),
         store,
         patrol,
@@ -145,6 +159,7 @@ def serve_api(
         jurisdictions=Jurisdictions.from_config(config.jurisdictions),
         snapshots=CameraSnapshots.from_config(config),
         metrics=metrics,
+        stream_slots=slots or StreamSlots(config.sampling.max_streams_per_school),
         secrets=config_secrets(config),
     )
     # Open live feeds (dashboards) would otherwise hold a Ctrl-C up for as long as they stay.
@@ -174,13 +189,15 @@ def run(config: PatrolConfig, *, with_simulator: bool, migrate: bool, config_pat
             ensure_demo_users(config, accounts)
             simulator = start_simulator(config)
             running.callback(simulator.stop)
-        patrol = build_patrol(config, store, metrics)
+        # One set of stream slots for the patrol's looks and the officers' snapshots.
+        slots = StreamSlots(config.sampling.max_streams_per_school)
+        patrol = build_patrol(config, store, metrics, slots)
         patrol.start()
         running.callback(patrol.stop)
         policy = retention_policy(config)
         if policy.deletes_anything:
             running.callback(start_daily_prune(store, policy).stop)
-        serve_api(config, store, accounts, patrol, metrics)
+        serve_api(config, store, accounts, patrol, metrics, slots)
 
 
 def retention_policy(config: PatrolConfig) -> RetentionPolicy:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
-from api.auth import AuditPageDep, PageViewerDep
+from api.auth import AuditPageDep, PageViewerDep, Viewer
 from api.catalogue import LANGUAGES, catalogue, enum_labels, label
 from api.deps import NowDep, SettingsDep, StoreDep
 from api.pages import not_found_page, page_language, render
@@ -51,9 +51,10 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
-def _names(store: Store) -> tuple[dict[str, str], dict[str, str]]:
-    schools = {school.id: school.name for school in store.list_schools()}
-    cameras = {camera.id: camera.name for camera in store.list_cameras()}
+def _names(store: Store, viewer: Viewer) -> tuple[dict[str, str], dict[str, str]]:
+    """Names of the schools and cameras the viewer's jurisdiction sees, and no others."""
+    schools = {school.id: school.name for school in store.list_schools(school_ids=viewer.school_ids)}
+    cameras = {camera.id: camera.name for camera in store.list_cameras(school_ids=viewer.school_ids)}
     return schools, cameras
 
 
@@ -98,7 +99,7 @@ def dashboard(
     lang = page_language(request)
     t = catalogue(lang)
     zone = settings.zone
-    schools, cameras = _names(store)
+    schools, cameras = _names(store, viewer)
     events, count = store.list_events(
         school_id=school,
         event_type=event_type,
@@ -117,7 +118,7 @@ def dashboard(
         "timezone": settings.timezone,
         "lang": lang,
         "labels": catalogue(lang),
-        "schools": {school_id: name for school_id, name in schools.items() if viewer.sees(school_id)},
+        "schools": schools,
         "cameras": cameras,
     }
     return render(
@@ -177,7 +178,7 @@ def event_page(
         event = store.get_event(event_id, school_ids=viewer.school_ids)
     except EventNotFound:
         return not_found_page(request, viewer)
-    schools, cameras = _names(store)
+    schools, cameras = _names(store, viewer)
     other = next(code for code in LANGUAGES if code != lang)
     decisions = store.decisions(event_id, school_ids=viewer.school_ids)
     config = {

@@ -13,6 +13,7 @@ from api.audit import audit
 from api.auth import DeciderDep, ReviserDep, Viewer, ViewerDep
 from api.catalogue import LANGUAGES
 from api.deps import NowDep, StoreDep, get_secrets, get_settings
+from api.errors import unprocessable
 from api.schemas import (
     DecisionPublic,
     DecisionRequest,
@@ -259,7 +260,9 @@ def dismiss_event(
     reason = decision.reason
     if reason is None:
         if not decision.note.strip():
-            raise HTTPException(422, "a dismissal needs a reason code in reason, or a reason in note")
+            raise unprocessable(
+                ("body", "reason"), "a dismissal needs a reason code in reason, or a reason in note"
+            )
         reason = DecisionReason.OTHER
     return _decide(request, store, viewer, now, event_id, EventStatus.DISMISSED, reason, decision.note)
 

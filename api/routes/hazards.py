@@ -20,7 +20,7 @@ from api.hazard_schemas import (
     HazardVerifyRequest,
 )
 from api.routes.events import ID_PATTERN, MAX_ID, NOT_FOUND
-from patrol.hazards import EscalationLevel, HazardRegister, HazardState
+from patrol.hazards import EscalationLevel, HazardRecord, HazardRegister, HazardState
 from patrol.reports.documents import NoticeFacts, notice_pdf
 from patrol.store import Store
 from patrol.types import AuditAction
@@ -60,7 +60,7 @@ def list_hazards(
 
 @router.post("", response_model=HazardPublic, status_code=status.HTTP_201_CREATED, responses=NOT_FOUND)
 def create_hazard(
-    body: HazardCreateRequest, store: StoreDep, viewer: HazardManagerDep, now: NowDep
+    request: Request, body: HazardCreateRequest, store: StoreDep, viewer: HazardManagerDep, now: NowDep
 ) -> HazardPublic:
     """Register a confirmed event as a hazard, notified to the school (409 unless confirmed)."""
     hazard = HazardRegister(store).create(
@@ -73,7 +73,25 @@ def create_hazard(
         note=body.note,
         school_ids=viewer.school_ids,
     )
+    _audit_step(request, viewer, AuditAction.HAZARD_CREATED, hazard)
     return HazardPublic.from_record(hazard, now)
+
+
+def _audit_step(request: Request, viewer: Viewer, action: AuditAction, hazard: HazardRecord) -> None:
+    audit(
+        request,
+        viewer,
+        action,
+        target=f"hazard:{hazard.id}",
+        school_id=hazard.school_id,
+        detail={
+            "event_id": hazard.event_id,
+            "reference_number": hazard.reference_number,
+            "state": hazard.state.value,
+            "level": hazard.level.value,
+            "deadline": hazard.deadline.isoformat(),
+        },
+    )
 
 
 @router.get("/{hazard_id}", response_model=HazardPublic, responses=NOT_FOUND)
@@ -83,18 +101,29 @@ def get_hazard(store: StoreDep, viewer: ViewerDep, now: NowDep, hazard_id: Hazar
 
 @router.post("/{hazard_id}/advance", response_model=HazardPublic, responses=NOT_FOUND)
 def advance_hazard(
-    body: HazardAdvanceRequest, store: StoreDep, viewer: HazardManagerDep, now: NowDep, hazard_id: HazardId
+    request: Request,
+    body: HazardAdvanceRequest,
+    store: StoreDep,
+    viewer: HazardManagerDep,
+    now: NowDep,
+    hazard_id: HazardId,
 ) -> HazardPublic:
     """One step on: notified → rectifying → rectified → cleared (clearing needs evidence); 409 otherwise."""
     hazard = HazardRegister(store).advance(
         hazard_id, body.state, by=viewer.user.username, now=now, note=body.note, school_ids=viewer.school_ids
     )
+    _audit_step(request, viewer, AuditAction.HAZARD_ADVANCED, hazard)
     return HazardPublic.from_record(hazard, now)
 
 
 @router.post("/{hazard_id}/escalate", response_model=HazardPublic, responses=NOT_FOUND)
 def escalate_hazard(
-    body: HazardEscalateRequest, store: StoreDep, viewer: HazardManagerDep, now: NowDep, hazard_id: HazardId
+    request: Request,
+    body: HazardEscalateRequest,
+    store: StoreDep,
+    viewer: HazardManagerDep,
+    now: NowDep,
+    hazard_id: HazardId,
 ) -> HazardPublic:
     hazard = HazardRegister(store).escalate(
         hazard_id,
@@ -104,17 +133,24 @@ def escalate_hazard(
         note=body.note,
         school_ids=viewer.school_ids,
     )
+    _audit_step(request, viewer, AuditAction.HAZARD_ESCALATED, hazard)
     return HazardPublic.from_record(hazard, now)
 
 
 @router.post("/{hazard_id}/verify", response_model=HazardPublic, responses=NOT_FOUND)
 def verify_hazard(
-    body: HazardVerifyRequest, store: StoreDep, viewer: DeciderDep, now: NowDep, hazard_id: HazardId
+    request: Request,
+    body: HazardVerifyRequest,
+    store: StoreDep,
+    viewer: DeciderDep,
+    now: NowDep,
+    hazard_id: HazardId,
 ) -> HazardPublic:
     """An officer checked the rectified problem is gone: recorded, and the hazard clears."""
     hazard = HazardRegister(store).verify(
         hazard_id, by=viewer.user.username, now=now, note=body.note, school_ids=viewer.school_ids
     )
+    _audit_step(request, viewer, AuditAction.HAZARD_VERIFIED, hazard)
     return HazardPublic.from_record(hazard, now)
 
 

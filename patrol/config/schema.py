@@ -321,6 +321,27 @@ class ApiConfig(Section):
         None,
         description="Bearer token Prometheus sends for /metrics (write ${VARIABLE}); unset or empty: /metrics is off",
     )
+    max_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        le=1024**3,
+        description="Largest request body accepted; a larger one is refused with 413 before it is read",
+    )
+    docs: bool = Field(
+        False, description="Serve the interactive API docs at /docs (the page loads its script from a CDN)"
+    )
+    snapshots_per_user_per_minute: int = Field(
+        10, ge=1, le=600, description='"Look now" pictures one user may ask for in a minute'
+    )
+    live_feeds_per_user: int = Field(
+        4, ge=1, le=100, description="Live-feed connections one user may hold open at once"
+    )
+    on_demand_cooldown_s: float = Field(
+        300, ge=0, le=86400, description="After an on-demand patrol of a school, the next one waits this long"
+    )
+    report_max_findings: int = Field(
+        5000, ge=1, le=1_000_000, description="A report over more findings is refused before it is built"
+    )
 
 
 class SimulatorConfig(Section):

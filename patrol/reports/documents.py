@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from xml.sax.saxutils import escape
@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.drawing.image import Image as XlsxImage
+from openpyxl.worksheet.worksheet import Worksheet
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -192,9 +193,43 @@ def _summary_rows(data: ReportData, label: Labeller) -> list[tuple[str, str, int
     return rows
 
 
+# A cell starting with one of these is a formula to a spreadsheet program (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(value: object) -> object:
+    """A CSV cell that cannot be read as a formula: text starting like one gets a leading quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class _TextCsvWriter:
+    """csv.writer whose text cells are never formulas."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self._writer = csv.writer(out)
+
+    def writerow(self, row: Sequence[object]) -> None:
+        self._writer.writerow([_as_text(value) for value in row])
+
+    def writerows(self, rows: Iterable[Sequence[object]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def _append_as_text(sheet: Worksheet, row: Sequence[object]) -> None:
+    """Appends the row; text that looks like a formula stays a text cell, quoted as Excel does."""
+    sheet.append(list(row))
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+
+
 def report_csv(data: ReportData, label: Labeller) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = _TextCsvWriter(out)
     writer.writerow(["统计", "名称", "本期", "上期"])
     writer.writerows(_summary_rows(data, label))
     writer.writerow([])
@@ -236,14 +271,15 @@ def report_xlsx(data: ReportData, label: Labeller) -> bytes:
     summary = book.active
     assert summary is not None
     summary.title = "汇总"
-    summary.append(["统计", "名称", "本期", "上期"])
+    _append_as_text(summary, ["统计", "名称", "本期", "上期"])
     for row in _summary_rows(data, label):
-        summary.append(list(row))
+        _append_as_text(summary, list(row))
     summary.freeze_panes = "A2"
     coverage = book.create_sheet("覆盖")
-    coverage.append(["摄像头", "学校", "巡查次数", "正常巡查", "应巡查", "覆盖率"])
+    _append_as_text(coverage, ["摄像头", "学校", "巡查次数", "正常巡查", "应巡查", "覆盖率"])
     for c in data.current.coverage:
-        coverage.append(
+        _append_as_text(
+            coverage,
             [
                 c.camera_id,
                 data.school_names.get(c.school_id, c.school_id),
@@ -251,14 +287,15 @@ def report_xlsx(data: ReportData, label: Labeller) -> bytes:
                 c.looks_ok,
                 c.expected,
                 c.achieved,
-            ]
+            ],
         )
     coverage.freeze_panes = "A2"
     findings = book.create_sheet("发现问题")
-    findings.append([*HEADER, "缩略图"])
+    _append_as_text(findings, [*HEADER, "缩略图"])
     zone = ZoneInfo(data.timezone)
     for index, f in enumerate(data.findings, start=2):
-        findings.append(
+        _append_as_text(
+            findings,
             [
                 f.event_id,
                 # Excel has no time zones: local wall-clock time, as a real date cell.
@@ -271,7 +308,7 @@ def report_xlsx(data: ReportData, label: Labeller) -> bytes:
                 f.hazard_state,
                 f.reference_number,
                 f.clearance_hours,
-            ]
+            ],
         )
         findings.cell(index, 2).number_format = "yyyy-mm-dd hh:mm"
         if f.thumbnail:

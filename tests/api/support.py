@@ -20,6 +20,7 @@ from patrol.clock import Clock
 from patrol.config import PatrolConfig, parse_config
 from patrol.metrics import PatrolMetrics
 from patrol.store import CameraRecord, EventRecord, Finding, SchoolRecord, Store
+from patrol.stream_slots import StreamSlots
 from patrol.types import EventStatus, EventType, Role
 from streams.redact import NO_SECRETS, Secrets
 
@@ -174,6 +175,7 @@ def make_app(
     with_users: bool = True,
     jurisdictions: Jurisdictions | None = None,
     metrics: PatrolMetrics | None = None,
+    stream_slots: StreamSlots | None = None,
     secrets: Secrets = NO_SECRETS,
 ) -> FastAPI:
     """The app with the test users; its clock stands at DECIDED_AT unless given one."""
@@ -186,6 +188,7 @@ def make_app(
         snapshots=snapshots,
         clock=clock or SettableClock(DECIDED_AT),
         metrics=metrics,
+        stream_slots=stream_slots,
         secrets=secrets,
     )
 

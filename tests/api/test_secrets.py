@@ -50,7 +50,8 @@ def _stored_secrets(store: Store) -> list[str]:
 
 
 def test_no_answer_carries_a_password_or_a_hash(store: Store, site: Site) -> None:
-    app = make_app(store, replace(SETTINGS, metrics_token=METRICS_TOKEN), snapshots=StillCameras())
+    # With the docs pages on (api.docs), so they are searched too.
+    app = make_app(store, replace(SETTINGS, metrics_token=METRICS_TOKEN, docs=True), snapshots=StillCameras())
     events = [site.a, site.b, site.c, site.d, site.e]
     hazard = HazardRegister(store).create(
         site.b.id,

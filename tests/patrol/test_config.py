@@ -163,6 +163,12 @@ def test_placeholder_defaults_apply_only_when_the_variable_is_unset() -> None:
             "jurisdictions -> county -> seat",
             "unknown key",
         ),
+        (_with(("api",), {"max_body_bytes": 10}), "api -> max_body_bytes", "greater than or equal to 1024"),
+        (
+            _with(("api",), {"live_feeds_per_user": 0}),
+            "api -> live_feeds_per_user",
+            "greater than or equal to 1",
+        ),
         ("cameras: [unclosed", "", "not valid YAML"),
         ("- just\n- a list\n", "", "mapping of sections"),
     ],
