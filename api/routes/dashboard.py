@@ -11,9 +11,8 @@ from fastapi.responses import HTMLResponse
 
 from api.auth import AuditPageDep, PageViewerDep, Viewer
 from api.catalogue import LANGUAGES, catalogue, enum_labels, label
-from api.deps import NowDep, SettingsDep, StoreDep
+from api.deps import NowDep, SecretsDep, SettingsDep, StoreDep
 from api.pages import not_found_page, page_language, render
-from api.redaction import mask_passwords, mask_passwords_in
 from api.routes.audit import read_audit
 from api.routes.events import ID_PATTERN, MAX_ID, evidence_url, first_evidence_url
 from api.routes.live import overview
@@ -21,6 +20,7 @@ from api.summaries import summary
 from patrol.accounts import Permission
 from patrol.store import EventNotFound, EventRecord, Store
 from patrol.types import AuditAction, DecisionReason, EventStatus, EventType
+from streams.redact import Secrets
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
 
@@ -65,6 +65,7 @@ def _row(
     zone: ZoneInfo,
     schools: dict[str, str],
     cameras: dict[str, str],
+    secrets: Secrets,
 ) -> dict[str, Any]:
     return {
         "id": event.id,
@@ -78,7 +79,7 @@ def _row(
         "last_seen": _local(event.last_seen, zone),
         "ongoing": event.ongoing,
         "looks": event.looks,
-        "summary": mask_passwords(summary(event, lang, zone)),
+        "summary": secrets.mask(summary(event, lang, zone)),
         "thumbnail": first_evidence_url(request, event.id) if event.evidence else None,
         "url": request.url_for("event_page", event_id=event.id).path,
     }
@@ -90,6 +91,7 @@ def dashboard(
     settings: SettingsDep,
     store: StoreDep,
     viewer: PageViewerDep,
+    secrets: SecretsDep,
     now: NowDep,
     school: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
     event_type: Annotated[EventType | None, Query(alias="type")] = None,
@@ -125,7 +127,7 @@ def dashboard(
         request,
         "dashboard.html",
         {
-            "rows": [_row(request, event, lang, zone, schools, cameras) for event in events],
+            "rows": [_row(request, event, lang, zone, schools, cameras, secrets) for event in events],
             "count": count,
             "overview": overview(store, viewer),
             "filters": {
@@ -145,8 +147,8 @@ def dashboard(
     )
 
 
-def _details(event: EventRecord, lang: str, t: dict[str, str]) -> list[tuple[str, str]]:
-    details = mask_passwords_in(event.details)
+def _details(event: EventRecord, lang: str, t: dict[str, str], secrets: Secrets) -> list[tuple[str, str]]:
+    details = secrets.mask_in(event.details)
     rows = []
     for key in DETAIL_KEYS:
         if key in details and not isinstance(details[key], dict | list):
@@ -169,6 +171,7 @@ def event_page(
     settings: SettingsDep,
     store: StoreDep,
     viewer: PageViewerDep,
+    secrets: SecretsDep,
     event_id: Annotated[int, Path(ge=1, le=MAX_ID)],
 ) -> HTMLResponse:
     lang = page_language(request)
@@ -199,8 +202,8 @@ def event_page(
         "event.html",
         {
             "event": event,
-            "row": _row(request, event, lang, zone, schools, cameras),
-            "summary_other": mask_passwords(summary(event, other, zone)),
+            "row": _row(request, event, lang, zone, schools, cameras, secrets),
+            "summary_other": secrets.mask(summary(event, other, zone)),
             "evidence": [
                 {
                     "url": evidence_url(request, event.id, n),
@@ -209,7 +212,7 @@ def event_page(
                 }
                 for n, item in enumerate(event.evidence, start=1)
             ],
-            "details": _details(event, lang, t),
+            "details": _details(event, lang, t, secrets),
             "ended_at": _local(event.ended_at, zone),
             "decisions": [
                 {
@@ -242,6 +245,7 @@ def audit_page(
     settings: SettingsDep,
     store: StoreDep,
     viewer: AuditPageDep,
+    secrets: SecretsDep,
     user: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9._@-]{1,64}$")] = None,
     action: AuditAction | None = None,
     since: Annotated[str | None, Query(max_length=40)] = None,
@@ -261,7 +265,14 @@ def audit_page(
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
 
     page = read_audit(
-        store, viewer, user=user, action=action, since=moment(since), until=moment(until), limit=200
+        store,
+        viewer,
+        user=user,
+        action=action,
+        since=moment(since),
+        until=moment(until),
+        limit=200,
+        secrets=secrets,
     )
     return render(
         request,

@@ -103,8 +103,12 @@ def test_a_password_in_a_streams_path_or_query_reaches_no_answer_log_or_error(
         events = client.get("/api/v1/events").json()["data"]
         assert sorted(event["camera_id"] for event in events) == ["north-gate", "south-gate"]
         for event in events:
-            url = f"/api/v1/events/{event['id']}"
-            answers[url] = client.get(url).text
+            for url in (f"/api/v1/events/{event['id']}", f"/events/{event['id']}"):
+                answers[url] = client.get(url).text
+        for page in ("/", "/audit"):  # the dashboard and the audit log as pages
+            shown = client.get(page)
+            assert shown.status_code == 200 and "<html" in shown.text, page
+            answers[page] = shown.text
         answers["report.csv"] = client.get("/api/v1/reports", params={**period, "format": "csv"}).text
 
     logged = lines.getvalue()
