@@ -14,28 +14,7 @@ from patrol.metrics import PatrolMetrics
 from patrol.planner import SchoolCalendar
 from patrol.runtime import Patrol
 from patrol.store import Store, sqlite_url
-from patrol.types import CameraRole
-
-
-def around_the_clock(*, max_gap_s: float, looks_per_hour: float) -> dict[str, object]:
-    """A calendar with one window all day, every day, the same for every camera role."""
-    return {
-        "default_timetable": "always",
-        "timetables": {
-            "always": {
-                "windows": {
-                    "all_day": {
-                        "spans": [{"start": "00:00", "end": "24:00"}],
-                        "roles": {
-                            role.value: {"weight": looks_per_hour, "max_gap_s": max_gap_s}
-                            for role in CameraRole
-                        },
-                    }
-                }
-            }
-        },
-    }
-
+from tests.patrol.planner.support import around_the_clock
 
 # Looks at any hour of any day, so the tests do not depend on when they run.
 AROUND_THE_CLOCK = around_the_clock(max_gap_s=600, looks_per_hour=60)

@@ -21,7 +21,6 @@ ZONE = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 3, 2, tzinfo=ZONE).timestamp()
 HOUR = 3600.0
 DAY = 24 * HOUR
-ALL_ROLES = tuple(CameraRole)
 
 
 def calendar_of(config: Mapping[str, Any] | None = None, **sampling: Any) -> SchoolCalendar:
@@ -30,27 +29,29 @@ def calendar_of(config: Mapping[str, Any] | None = None, **sampling: Any) -> Sch
     return SchoolCalendar.from_config(calendar, SamplingConfig(**sampling), "Asia/Shanghai")
 
 
-def constant_calendar(looks_per_hour: float, max_gap_s: float, **sampling: Any) -> SchoolCalendar:
-    """One window open around the clock: a homogeneous Poisson process with a maximum gap."""
-    return calendar_of(
-        {
-            "default_timetable": "always",
-            "timetables": {
-                "always": {
-                    "windows": {
-                        "all_day": {
-                            "spans": [{"start": "00:00", "end": "24:00"}],
-                            "roles": {
-                                role.value: {"weight": looks_per_hour, "max_gap_s": max_gap_s}
-                                for role in ALL_ROLES
-                            },
-                        }
+def around_the_clock(*, max_gap_s: float, looks_per_hour: float) -> dict[str, object]:
+    """A calendar with one window all day, every day, the same for every camera role."""
+    return {
+        "default_timetable": "always",
+        "timetables": {
+            "always": {
+                "windows": {
+                    "all_day": {
+                        "spans": [{"start": "00:00", "end": "24:00"}],
+                        "roles": {
+                            role.value: {"weight": looks_per_hour, "max_gap_s": max_gap_s}
+                            for role in CameraRole
+                        },
                     }
                 }
-            },
+            }
         },
-        **sampling,
-    )
+    }
+
+
+def constant_calendar(looks_per_hour: float, max_gap_s: float, **sampling: Any) -> SchoolCalendar:
+    """One window open around the clock: a homogeneous Poisson process with a maximum gap."""
+    return calendar_of(around_the_clock(max_gap_s=max_gap_s, looks_per_hour=looks_per_hour), **sampling)
 
 
 def county(
