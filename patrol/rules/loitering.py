@@ -23,9 +23,12 @@ from detectors.types import Detections
 from patrol.geometry import Polygon
 from patrol.rules.base import Comparison, Look, RuleTiming, Verdict, VerdictState
 from patrol.rules.paths import FootPath, foot_paths
+from patrol.rules.stays import Stay, stays
 from patrol.types import EventType
 
-_STAY_GAP_S = 1.0
+# A stay bridges pictures that miss the person for up to this long: someone walking past in
+# front hides them for a second or two.
+_STAY_GAP_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ class LoiteringRule:
         if not look.has_clip and occupied:
             return Verdict(self.event_type, VerdictState.UNDECIDED)
         paths = foot_paths(look) if look.has_clip else []
-        stayers = self.stayers(look, now, paths)
+        stayers = self.stayers(look, now)
         if self.loiterer is not None:
             return self._watch_loiterer(look, paths, stayers, now)
         if self.suspects and self.suspected_at is not None:
@@ -197,29 +200,25 @@ class LoiteringRule:
 
     # Measurements ---------------------------------------------------------------------------
 
-    def stayers(self, look: Look, now: datetime, paths: list[FootPath] | None = None) -> list[Sighting]:
+    def stayers(self, look: Look, now: datetime) -> list[Sighting]:
         """Everyone the look saw stay at least `min_dwell_s`."""
-        if paths is None:
-            paths = foot_paths(look) if look.has_clip else []
-        found = (self._stay(path, look, now) for path in paths)
-        return [s for s in found if s.stay_s >= self.min_dwell_s]
+        if not look.has_clip:
+            return []
+        found = stays(look, self.zone, self.stay_reach_heights, self.min_similarity, _STAY_GAP_S)
+        return [self._sighting(stay, now) for stay in found if stay.duration_s >= self.min_dwell_s]
 
-    def _stay(self, path: FootPath, look: Look, now: datetime) -> Sighting:
-        span = path.stay_in_place(self.zone, self.stay_reach_heights, look.aspect, _STAY_GAP_S)
-        if span is None:
-            return Sighting(now, path.track_id, 0.0, (0.0, 0.0), 0, None, None)
-        first, last = span
-        middle = (first + last) // 2
-        described = path.appearances[first : last + 1]
-        where = np.median(path.points[first : last + 1], axis=0).tolist()
+    @staticmethod
+    def _sighting(stay: Stay, now: datetime) -> Sighting:
+        middle = stay.middle
+        where = np.median(stay.points, axis=0).tolist()
         return Sighting(
             now,
-            path.track_id,
-            float(path.times_s[last] - path.times_s[first]),
+            stay.track_ids[middle],
+            stay.duration_s,
             (float(where[0]), float(where[1])),
-            int(path.frame_indices[middle]),
-            mean_histograms(described) if described else None,
-            path.appearances[middle].crop if path.appearances else None,
+            stay.frame_indices[middle],
+            stay.histograms,
+            stay.appearances[middle].crop if stay.appearances else None,
         )
 
     def _best_match(self, known: tuple[Sighting, ...], stayers: list[Sighting]) -> _Match | None:

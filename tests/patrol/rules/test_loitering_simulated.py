@@ -51,25 +51,27 @@ PASSERS_BY = """
           - {t: 16, x: -0.15, y: 0.94}
         repeat: {every_s: 12, times: 9}
 """
+# For someone staying, the same crowd walks behind them, a little farther from the camera.
+PASSERS_BY_BEHIND = PASSERS_BY.replace("y: 0.84", "y: 0.80").replace("y: 0.94", "y: 0.72")
 SCENARIOS = {
     "passers_by": HEAD + PASSERS_BY,
     "stayer": HEAD
-    + PASSERS_BY
+    + PASSERS_BY_BEHIND
     + """
       - person: black_coat
-        height: 0.45
+        height: 0.55
         path:
-          - {t: 0, x: 0.55, y: 0.66, stay_s: 110}
+          - {t: 0, x: 0.50, y: 0.93, stay_s: 110}
 """,
     "pacer": HEAD
-    + PASSERS_BY
+    + PASSERS_BY_BEHIND
     + """
       - person: fur_coat
-        height: 0.45
+        height: 0.55
         path:
-          - {t: 0, x: 0.35, y: 0.66, stay_s: 2}
-          - {t: 6, x: 0.62, y: 0.66, stay_s: 2}
-          - {t: 14, x: 0.35, y: 0.66}
+          - {t: 0, x: 0.35, y: 0.93, stay_s: 2}
+          - {t: 6, x: 0.62, y: 0.93, stay_s: 2}
+          - {t: 14, x: 0.35, y: 0.93}
         repeat: {every_s: 14, times: 8}
 """,
 }
