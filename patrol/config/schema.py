@@ -87,7 +87,7 @@ class LoiteringConfig(Section):
         description="A stay keeps the feet within a square this many person heights across; walking farther is passing by",
     )
     min_similarity: float = Field(
-        0.965,
+        0.97,
         ge=0,
         le=1,
         description="Appearance similarity at which the follow-up's stayer is taken for the suspect",

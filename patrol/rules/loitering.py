@@ -58,7 +58,7 @@ class LoiteringRule:
     confirm_after_s: float
     timing: RuleTiming
     stay_reach_heights: float = 1.5
-    min_similarity: float = 0.965
+    min_similarity: float = 0.97
     # People who stayed on an earlier look, awaiting the follow-up, and since when.
     suspects: tuple[Sighting, ...] = ()
     suspected_at: datetime | None = None
@@ -90,7 +90,9 @@ class LoiteringRule:
             if waited_s >= self.confirm_after_s:
                 return self._follow_up(look, paths, stayers, now)
         if stayers:
-            self.suspects = (*self.suspects, *stayers)
+            # Someone already suspected who stays again before the follow-up is the same suspect.
+            new = [s for s in stayers if self._best_match(self.suspects, [s]) is None]
+            self.suspects = (*self.suspects, *new)
             self.suspected_at = self.suspected_at or now
         if not self.suspects:
             return Verdict(self.event_type, VerdictState.CLEAR, details=self._details())

@@ -85,7 +85,7 @@ def loitering(camera: PatrolCamera, seen_at: datetime) -> Finding:
         "first_stay_s": 11.0,
         "follow_up_stay_s": 9.0,
         "similarity": 0.991,
-        "min_similarity": 0.965,
+        "min_similarity": 0.97,
         "min_dwell_s": 8.0,
         "confirm_after_s": 30.0,
         "suspected_at": suspected.isoformat(),

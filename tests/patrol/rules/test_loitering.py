@@ -167,3 +167,22 @@ def test_stay_in_place_ends_where_the_feet_leave_the_square() -> None:
     assert foot_path.times_s[first] == 0.0
     # Standing 4 s, then 0.1 widths a second: out of the square after a little over a second.
     assert foot_path.times_s[last] == 5.0
+
+
+def test_a_suspect_seen_staying_again_before_the_follow_up_stays_one_suspect() -> None:
+    rule = _rule()
+    rule.evaluate(look(_pacing()), MONDAY_8AM)
+    again = rule.evaluate(look(_pacing(7), at=later(60), who={7: 1}), later(60))
+    assert again.state is VerdictState.SUSPECT
+    assert again.follow_up_in_s == 60
+    assert [s.track_id for s in rule.suspects] == [1]
+
+
+def test_a_stay_survives_the_tracker_giving_the_stayer_a_new_track() -> None:
+    rule = _rule()
+    # Standing still for 10 s; a passer-by hides them at 5 s and the tracker starts a new track.
+    frames = [[(0.5, 0.92, 1)] for _ in range(10)] + [[]] + [[(0.5, 0.92, 2)] for _ in range(9)]
+    verdict = rule.evaluate(look(frames, who={2: 1}), MONDAY_8AM)
+    assert verdict.state is VerdictState.SUSPECT
+    [suspect] = rule.suspects
+    assert suspect.stay_s == 9.5
