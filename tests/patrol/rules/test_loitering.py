@@ -186,3 +186,24 @@ def test_a_stay_survives_the_tracker_giving_the_stayer_a_new_track() -> None:
     assert verdict.state is VerdictState.SUSPECT
     [suspect] = rule.suspects
     assert suspect.stay_s == 9.5
+
+
+def test_the_evidence_sets_the_first_looks_crop_beside_the_follow_ups() -> None:
+    import cv2
+    import numpy as np
+
+    from patrol.evidence import CameraDrawing, evidence_jpeg
+
+    rule = _rule()
+    rule.evaluate(look(_pacing()), MONDAY_8AM)
+    follow_up = look(_pacing(9), at=later(120), who={9: 1})
+    verdict = rule.evaluate(follow_up, later(120))
+    assert verdict.comparison is not None
+    assert verdict.comparison.score == "similarity 1.000"
+    picture = np.full((360, 640, 3), 90, np.uint8)
+    jpeg = evidence_jpeg(picture, follow_up, verdict, CameraDrawing([OUTSIDE], []), "cam loitering")
+    shown = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    assert shown.shape[0] == 360 and shown.shape[1] > 640
+    # The scripted person's crop is a flat grey of 40 levels; both crops sit right of the frame.
+    panel = shown[40:300, 650:]
+    assert np.count_nonzero(np.abs(panel.astype(int) - 40) <= 6) > 0.5 * panel.shape[0] * 64
