@@ -81,7 +81,7 @@ class LoiteringConfig(Section):
     zone: str = Field(description="Zone outside the gate watched for lingering")
     min_dwell_s: float = Field(8, ge=1, le=3600, description="Stay within one clip that raises suspicion")
     stay_reach_heights: float = Field(
-        1.5,
+        1.6,
         gt=0,
         le=20,
         description="A stay keeps the feet within a square this many person heights across; walking farther is passing by",

@@ -57,7 +57,7 @@ class LoiteringRule:
     min_dwell_s: float
     confirm_after_s: float
     timing: RuleTiming
-    stay_reach_heights: float = 1.5
+    stay_reach_heights: float = 1.6
     min_similarity: float = 0.97
     # People who stayed on an earlier look, awaiting the follow-up, and since when.
     suspects: tuple[Sighting, ...] = ()
@@ -207,7 +207,8 @@ class LoiteringRule:
         if not look.has_clip:
             return []
         found = stays(look, self.zone, self.stay_reach_heights, self.min_similarity, _STAY_GAP_S)
-        return [self._sighting(stay, now) for stay in found if stay.duration_s >= self.min_dwell_s]
+        # Offsets are float32: 29/3 - 5/3 must count as the 8 s it is.
+        return [self._sighting(stay, now) for stay in found if stay.duration_s + 1e-3 >= self.min_dwell_s]
 
     @staticmethod
     def _sighting(stay: Stay, now: datetime) -> Sighting:
