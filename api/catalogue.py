@@ -55,6 +55,10 @@ _ENUMS: dict[str, dict[str, tuple[str, str]]] = {
         AuditAction.ON_DEMAND_PATROL: ("临时巡查", "On-demand patrol"),
         AuditAction.REFERENCE_RESET: ("重置参考画面", "Reference view reset"),
         AuditAction.EXPORT: ("导出", "Export"),
+        AuditAction.HAZARD_CREATED: ("登记隐患", "Hazard registered"),
+        AuditAction.HAZARD_ADVANCED: ("隐患状态变更", "Hazard advanced"),
+        AuditAction.HAZARD_ESCALATED: ("隐患升级", "Hazard escalated"),
+        AuditAction.HAZARD_VERIFIED: ("隐患核查销号", "Hazard verified"),
     },
     "camera_role": {
         CameraRole.BOOTH: ("门卫室", "Guard booth"),

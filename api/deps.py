@@ -8,10 +8,14 @@ from typing import Annotated, Protocol, cast
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 
+from api.limits import ApiLimits
 from api.settings import ApiSettings
 from patrol.accounts import Accounts, Jurisdictions
 from patrol.clock import Clock
+from patrol.metrics import PatrolMetrics
 from patrol.store import OnDemandRecord, Store
+from patrol.store.schema import Migrations
+from streams.redact import Secrets
 
 
 class PatrolControl(Protocol):
@@ -26,6 +30,10 @@ class PatrolControl(Protocol):
 
     def request_on_demand(self, school_id: str, requested_by: str) -> OnDemandRecord:
         """Look at every camera of the school now, within the configured bound; recorded with who asked."""
+        ...
+
+    def readiness_problem(self) -> str | None:
+        """Why the patrol is not doing its work (dispatcher stopped, no look for too long), or None."""
         ...
 
 
@@ -69,8 +77,25 @@ def get_templates(request: Request) -> Jinja2Templates:
     return cast(Jinja2Templates, request.app.state.templates)
 
 
+def get_metrics(request: Request) -> PatrolMetrics:
+    return cast(PatrolMetrics, request.app.state.metrics)
+
+
+def get_migrations(request: Request) -> Migrations:
+    return cast(Migrations, request.app.state.migrations)
+
+
+def get_secrets(request: Request) -> Secrets:
+    """The configuration's secrets, masked in every answer that may quote a stream or an error."""
+    return cast(Secrets, request.app.state.secrets)
+
+
 def get_clock(request: Request) -> Clock:
     return cast(Clock, request.app.state.clock)
+
+
+def get_limits(request: Request) -> ApiLimits:
+    return cast(ApiLimits, request.app.state.limits)
 
 
 def utc_now(request: Request) -> datetime:
@@ -86,4 +111,8 @@ JurisdictionsDep = Annotated[Jurisdictions, Depends(get_jurisdictions)]
 SnapshotsDep = Annotated[SnapshotTaker | None, Depends(get_snapshots)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+MetricsDep = Annotated[PatrolMetrics, Depends(get_metrics)]
+MigrationsDep = Annotated[Migrations, Depends(get_migrations)]
+SecretsDep = Annotated[Secrets, Depends(get_secrets)]
 NowDep = Annotated[datetime, Depends(utc_now)]
+LimitsDep = Annotated[ApiLimits, Depends(get_limits)]

@@ -1,4 +1,5 @@
-"""How errors become answers: the store's exceptions and refused requests, always a 4xx."""
+"""How errors become answers: the store's exceptions and refused requests, always a 4xx; a
+machine missing what a document needs, a 503 that says what to install."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from api.limits import TooMany
 from patrol.hazards import HazardNotFound, IllegalTransition
+from patrol.reports.fonts import FontMissing
 from patrol.store import AlreadyDecided, CameraNotFound, EventNotFound, NotDecided, RevisionConflict
 
 
@@ -25,6 +28,11 @@ class AsciiJSONResponse(JSONResponse):
         return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
 
 
+def unprocessable(location: tuple[str, ...], message: str) -> RequestValidationError:
+    """A 422 for a check the schema cannot state (two fields together), shaped as every other 422."""
+    return RequestValidationError([{"type": "value_error", "loc": location, "msg": message, "input": None}])
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(EventNotFound, _event_not_found)
@@ -34,10 +42,25 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RevisionConflict, _revision_conflict)
     app.add_exception_handler(HazardNotFound, _hazard_not_found)
     app.add_exception_handler(IllegalTransition, _illegal_transition)
+    app.add_exception_handler(TooMany, _too_many)
+    app.add_exception_handler(FontMissing, _font_missing)
+
+
+async def _too_many(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, TooMany)
+    return JSONResponse(
+        {"detail": f"{exc.detail}; try again in {exc.retry_after_s} s"},
+        status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+        headers={"Retry-After": str(exc.retry_after_s)},
+    )
 
 
 async def _hazard_not_found(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": f"hazard {exc.args[0]} not found"}, status_code=status.HTTP_404_NOT_FOUND)
+
+
+async def _font_missing(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
 
 
 async def _illegal_transition(_request: Request, exc: Exception) -> JSONResponse:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from api.text import StorableText
 from patrol.hazards import EscalationLevel, HazardRecord, HazardState, HazardTransition
 from patrol.reports.statistics import DecisionRates, Statistics
 
@@ -18,7 +19,7 @@ def _aware(value: datetime) -> datetime:
 
 
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
-Note = Annotated[str, Field(max_length=2000)]
+Note = Annotated[StorableText, Field(max_length=2000)]
 
 
 class _Request(BaseModel):
@@ -29,7 +30,7 @@ class HazardCreateRequest(_Request):
     event_id: int = Field(ge=1, le=2**31 - 1, description="A confirmed event")
     level: EscalationLevel = EscalationLevel.NOTICE
     deadline: AwareDatetime
-    owner: str = Field(min_length=1, max_length=200, description="Who at the school answers for it")
+    owner: StorableText = Field(min_length=1, max_length=200, description="Who at the school answers for it")
     note: Note = ""
 
 
@@ -44,7 +45,7 @@ class HazardEscalateRequest(_Request):
 
 
 class HazardVerifyRequest(_Request):
-    note: str = Field(min_length=1, max_length=2000, description="What the officer checked")
+    note: StorableText = Field(min_length=1, max_length=2000, description="What the officer checked")
 
 
 class HazardTransitionPublic(BaseModel):

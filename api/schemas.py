@@ -6,9 +6,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from api.redaction import mask_passwords, mask_passwords_in
+from api.text import StorableText
 from patrol.accounts import Jurisdiction, Permission, UserRecord
 from patrol.accounts.records import ROLE_PERMISSIONS
 from patrol.store import (
@@ -28,6 +28,7 @@ from patrol.types import (
     LookOutcome,
     Role,
 )
+from streams.redact import Secrets
 
 # (event id, 1-based evidence number) -> URL path of that evidence file
 EvidenceUrl = Callable[[int, int], str]
@@ -110,6 +111,8 @@ class EventPublic(PublicModel):
         evidence_url: EvidenceUrl,
         first_evidence_url: FirstEvidenceUrl,
         summaries: dict[str, str] | None = None,
+        *,
+        secrets: Secrets,
     ) -> EventPublic:
         return cls(
             id=event.id,
@@ -122,9 +125,9 @@ class EventPublic(PublicModel):
             ended_at=event.ended_at,
             ongoing=event.ongoing,
             looks=event.looks,
-            summary=mask_passwords(event.summary),
-            summaries={lang: mask_passwords(text) for lang, text in (summaries or {}).items()},
-            details=mask_passwords_in(event.details),
+            summary=secrets.mask(event.summary),
+            summaries={lang: secrets.mask(text) for lang, text in (summaries or {}).items()},
+            details=secrets.mask_in(event.details),
             model_name=event.model_name,
             model_sha256=event.model_sha256,
             decided_at=event.decided_at,
@@ -153,14 +156,14 @@ class CameraPublic(PublicModel):
     stream_redacted: str = Field(description="Stream address without its credentials")
 
     @classmethod
-    def from_record(cls, camera: CameraRecord, school_name: str) -> CameraPublic:
+    def from_record(cls, camera: CameraRecord, school_name: str, *, secrets: Secrets) -> CameraPublic:
         return cls(
             id=camera.id,
             name=camera.name,
             school_id=camera.school_id,
             school_name=school_name,
             role=camera.role,
-            stream_redacted=mask_passwords(camera.stream_redacted),
+            stream_redacted=secrets.mask(camera.stream_redacted),
         )
 
 
@@ -204,19 +207,7 @@ class DecisionRequest(BaseModel):
     reason: DecisionReason | None = Field(
         None, description="Reason code; a dismissal needs one (a note alone counts as 'other')"
     )
-    note: str = Field("", max_length=2000, description="The officer's remark")
-
-    @field_validator("note")
-    @classmethod
-    def _storable(cls, note: str) -> str:
-        # Neither PostgreSQL text nor UTF-8 can hold these; refuse them here rather than fail in the store.
-        if "\x00" in note:
-            raise ValueError("note must not contain NUL characters")
-        try:
-            note.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError("note must be valid Unicode text (no lone surrogates)") from None
-        return note
+    note: StorableText = Field("", max_length=2000, description="The officer's remark")
 
 
 class RevisionRequest(DecisionRequest):
@@ -306,7 +297,7 @@ class AuditEntryPublic(PublicModel):
     detail: dict[str, Any]
 
     @classmethod
-    def from_record(cls, entry: AuditRecord) -> AuditEntryPublic:
+    def from_record(cls, entry: AuditRecord, *, secrets: Secrets) -> AuditEntryPublic:
         return cls(
             id=entry.id,
             at=entry.at,
@@ -317,7 +308,7 @@ class AuditEntryPublic(PublicModel):
             target=entry.target,
             school_id=entry.school_id,
             client=entry.client,
-            detail=mask_passwords_in(entry.detail),
+            detail=secrets.mask_in(entry.detail),
         )
 
 
@@ -327,6 +318,11 @@ class AuditPublic(PublicModel):
 
 
 class HealthPublic(PublicModel):
-    status: str = Field(description="ok when the database answers")
-    database: str
-    patrol: dict[str, Any]
+    status: str = Field(description="ok while the process answers (liveness)")
+    database: str | None = Field(None, description="Logged-in users only: ok, or why not")
+    patrol: dict[str, Any] | None = Field(None, description="Logged-in users only: the patrol's figures")
+
+
+class ReadinessPublic(PublicModel):
+    status: Literal["ready", "not ready"]
+    reasons: list[str] = Field(description="Why not ready; empty when ready")

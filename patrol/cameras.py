@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from patrol.config.schema import CameraConfig, PatrolConfig
+from patrol.config.secrets import config_secrets
 from patrol.evidence import CameraDrawing
 from patrol.geometry import DirectedLine, Polygon
 from patrol.health import CameraHealth, HealthThresholds
@@ -12,6 +13,7 @@ from patrol.planner import CameraPace
 from patrol.rules import Rule, build_rules
 from patrol.store.records import CameraRecord, SchoolRecord
 from patrol.types import CameraRole
+from streams.redact import Secrets
 from streams.rtsp import RtspSource
 from streams.source import FrameSource
 
@@ -32,12 +34,19 @@ class PatrolCamera:
         return CameraRecord(self.id, self.school_id, self.name, self.role, self.source.describe())
 
 
-def build_camera(config: PatrolConfig, camera: CameraConfig, timetable: str | None = None) -> PatrolCamera:
+def build_camera(
+    config: PatrolConfig,
+    camera: CameraConfig,
+    timetable: str | None = None,
+    secrets: Secrets | None = None,
+) -> PatrolCamera:
+    """`secrets`: the config's (`config_secrets`), passed in when building many cameras."""
     sampling = config.sampling
     source = RtspSource(
         camera.stream.get_secret_value(),
         open_timeout_s=sampling.open_timeout_s,
         read_timeout_s=sampling.read_timeout_s,
+        secrets=config_secrets(config) if secrets is None else secrets,
     )
     drawing = CameraDrawing(
         zones=[Polygon.of(name, points) for name, points in camera.zones.items()],
@@ -71,4 +80,7 @@ def build_sites(config: PatrolConfig) -> tuple[list[SchoolRecord], list[PatrolCa
     timetables = {
         school.id: school.timetable or config.calendar.default_timetable for school in config.schools
     }
-    return schools, [build_camera(config, camera, timetables.get(camera.school)) for camera in config.cameras]
+    secrets = config_secrets(config)
+    return schools, [
+        build_camera(config, camera, timetables.get(camera.school), secrets) for camera in config.cameras
+    ]

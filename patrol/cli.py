@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from patrol.config import ConfigError, PatrolConfig, load_config
-from patrol.logs import config_secrets, configure_logging
+from patrol.config import ConfigError, PatrolConfig, config_secrets, load_config
+from patrol.logs import configure_logging
 
 log = logging.getLogger("patrol")
 
@@ -25,6 +27,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if not _refused_schema(exc):
+            raise
+        print(f"patrol: {exc}", file=sys.stderr)
+        return 2
+
+
+def _refused_schema(exc: Exception) -> bool:
+    # Looked up, not imported: the migrations load only for commands that open the database.
+    schema = sys.modules.get("patrol.store.schema")
+    return schema is not None and isinstance(exc, schema.SchemaNotReady)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,6 +54,46 @@ def _parser() -> argparse.ArgumentParser:
     pull.add_argument("name", nargs="?", default="person-fall-v8")
     pull.add_argument("--models-dir", type=Path, default=Path("models"))
     pull.set_defaults(handler=_models_pull)
+    export = model_commands.add_parser(
+        "export",
+        help="export a model's verified weights for another runtime, recorded with both hashes",
+        description="Export the manifest's verified weights into another runtime's format beside them, "
+        "with a record of the export's sha256 and the weights' sha256; a detector loads the export only "
+        "while both match. --int8 calibrates on the simulator's scenes and the shared footage.",
+    )
+    export.add_argument("name", nargs="?", default="person-fall-v8")
+    export.add_argument("--backend", required=True, help="onnxruntime, openvino or tensorrt")
+    precision = export.add_mutually_exclusive_group()
+    precision.add_argument("--half", action="store_true", help="FP16")
+    precision.add_argument(
+        "--int8", action="store_true", help="INT8 (OpenVINO, NNCF post-training quantization)"
+    )
+    export.add_argument("--device", default="cpu", help="where the export will run (tensorrt: cuda:0)")
+    export.add_argument("--batch", type=_positive_int, default=8, help="largest batch (tensorrt engines)")
+    export.add_argument(
+        "--calibration-frames", type=_positive_int, default=300, help="frames INT8 is calibrated on"
+    )
+    export.add_argument("--models-dir", type=Path, default=Path("models"))
+    export.set_defaults(handler=_models_export)
+
+    bench = commands.add_parser("bench", help="benchmarks")
+    bench_commands = bench.add_subparsers(required=True, metavar="WHAT")
+    bench_detector = bench_commands.add_parser(
+        "detector",
+        help="frames per second and agreement with PyTorch of every detector backend available here",
+        description="Runs the same frames (the simulator's scenes and the shared footage) through every "
+        "backend and exported precision available, at each batch size, and compares their persons with "
+        "PyTorch's: agreement is the share of its boxes matched at IoU >= 0.5, extra_share the boxes it "
+        "did not find, as a share of its boxes.",
+    )
+    bench_detector.add_argument("--backends", nargs="+", metavar="NAME", help="default: all available")
+    bench_detector.add_argument("--frames", type=_positive_int, default=64)
+    bench_detector.add_argument("--batches", type=_positive_int, nargs="+", default=[1, 8])
+    bench_detector.add_argument("--device", default="cpu")
+    bench_detector.add_argument("--model", default="person-fall-v8")
+    bench_detector.add_argument("--models-dir", type=Path, default=Path("models"))
+    bench_detector.add_argument("--json", action="store_true", help="print the figures as JSON")
+    bench_detector.set_defaults(handler=_bench_detector)
 
     cameras = commands.add_parser("cameras", help="camera administration")
     camera_commands = cameras.add_subparsers(required=True, metavar="ACTION")
@@ -75,12 +128,29 @@ def _parser() -> argparse.ArgumentParser:
         help="ISO date-time, local to --timezone unless it has an offset (default: next Monday 00:00)",
     )
     simulate.add_argument("--timezone", default="Asia/Shanghai")
+    simulate.add_argument(
+        "--detector-fps",
+        type=_positive_float,
+        default=None,
+        help="frames a second one worker machine's detector analyses (from patrol bench detector); "
+        "looks then share their machine's detector and stretch when it is overloaded",
+    )
+    simulate.add_argument(
+        "--machines",
+        type=_positive_int,
+        default=None,
+        help="worker machines, with --detector-fps (default: the fewest with no shortfall)",
+    )
     simulate.add_argument("--json", action="store_true", help="print the figures as JSON")
     simulate.set_defaults(handler=_plan_simulate)
 
     from patrol.eval.command import add_parser as add_eval_parser
 
     add_eval_parser(commands)
+
+    from patrol.db_command import add_parser as add_db_parser
+
+    add_db_parser(commands)
 
     for name, handler, text in (
         ("run", _run, "patrol the configured cameras and serve the dashboard"),
@@ -92,6 +162,12 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--config", type=Path, default=Path("config.yaml"), help="default: ./config.yaml"
         )
+        if name != "simulate":
+            command.add_argument(
+                "--migrate",
+                action="store_true",
+                help="upgrade an older database schema first (the demo always does)",
+            )
         command.set_defaults(handler=handler)
     return parser
 
@@ -139,7 +215,7 @@ def _accounts(args: argparse.Namespace) -> tuple[PatrolConfig, Any, Any]:
     from patrol.service import open_accounts, open_store
 
     config = _load(args.config)
-    store = open_store(config)
+    store = open_store(config, config_path=args.config)
     return config, store, open_accounts(config, store)
 
 
@@ -270,7 +346,8 @@ def _plan_simulate(args: argparse.Namespace) -> int:
 
     from patrol.config.schema import SamplingConfig, default_calendar
     from patrol.planner import SchoolCalendar
-    from patrol.planner.simulate import build_county, render, simulate
+    from patrol.planner.detector_pool import DetectorPool
+    from patrol.planner.simulate import build_county, fewest_machines, render, simulate
 
     try:
         zone = ZoneInfo(args.timezone)
@@ -299,15 +376,28 @@ def _plan_simulate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"patrol plan simulate: {exc}", file=sys.stderr)
         return 2
-    result = simulate(
-        paces,
-        calendar,
-        capacity=args.capacity,
-        max_per_school=args.per_school or sampling.max_streams_per_school,
-        start=start.timestamp(),
-        hours=args.hours,
-        seed=seed,
-    )
+    if args.machines is not None and args.detector_fps is None:
+        print("patrol plan simulate: --machines needs --detector-fps", file=sys.stderr)
+        return 2
+
+    def run(machines: int | None) -> dict[str, Any]:
+        return simulate(
+            paces,
+            calendar,
+            capacity=args.capacity,
+            max_per_school=args.per_school or sampling.max_streams_per_school,
+            start=start.timestamp(),
+            hours=args.hours,
+            seed=seed,
+            detectors=None if machines is None else DetectorPool(machines, args.detector_fps),
+        )
+
+    if args.detector_fps is None:
+        result = run(None)
+    elif args.machines is not None:
+        result = run(args.machines)
+    else:
+        result = fewest_machines(run, most=args.capacity)
     result = {"start": start.isoformat(), **result}
     print(json.dumps(result, indent=2) if args.json else render(result))
     return 0
@@ -326,6 +416,74 @@ def _models_pull(args: argparse.Namespace) -> int:
     return 0
 
 
+def _models_export(args: argparse.Namespace) -> int:
+    from detectors.backends import DetectorSpec
+    from detectors.export_model import export_model
+    from detectors.exports import Precision
+    from detectors.manifest import ModelError
+
+    precision = Precision.INT8 if args.int8 else Precision.FP16 if args.half else Precision.FP32
+    spec = DetectorSpec(
+        args.models_dir, args.name, device=args.device, precision=precision, max_batch=args.batch
+    )
+    calibration = []
+    if args.int8:
+        from patrol.detector_bench.frames import bench_frames
+
+        frames = bench_frames(args.calibration_frames)
+        if frames.footage_missing:
+            print(
+                f"patrol models export: calibrating without footage: {frames.footage_missing}",
+                file=sys.stderr,
+            )
+        print(
+            f"calibrating on {frames.scene_frames} scene frames and {frames.footage_frames} footage frames",
+            file=sys.stderr,
+        )
+        calibration = frames.images
+    try:
+        record = export_model(spec, args.backend, calibration)
+    except ModelError as exc:
+        print(f"patrol models export: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"{args.name}: {args.models_dir / record.file} ({record.backend} {record.precision}, "
+        f"sha256 {record.sha256}, from weights {record.source_sha256})"
+    )
+    return 0
+
+
+def _bench_detector(args: argparse.Namespace) -> int:
+    from detectors.backends import DetectorSpec, registered_backends
+    from patrol.detector_bench.frames import bench_frames
+    from patrol.detector_bench.run import bench
+
+    unknown = sorted(set(args.backends or ()) - set(registered_backends()))
+    if unknown:
+        print(f"patrol bench detector: no backend {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    frames = bench_frames(args.frames)
+    if frames.footage_missing:
+        print(f"bench: no footage frames: {frames.footage_missing}", file=sys.stderr)
+    print(
+        f"bench: {frames.scene_frames} scene frames, {frames.footage_frames} footage frames", file=sys.stderr
+    )
+    spec = DetectorSpec(args.models_dir, args.model, device=args.device, max_batch=max(args.batches))
+    results = bench(spec, frames.images, backends=args.backends, batches=args.batches)
+    if args.json:
+        print(json.dumps({"frames": len(frames.images), "results": [asdict(r) for r in results]}, indent=2))
+    else:
+        print(
+            f"{'backend':<12} {'precision':<9} {'batch':>5} {'fps':>7} {'ms/frame':>9} {'agreement':>9} {'extra':>6}"
+        )
+        for r in results:
+            print(
+                f"{r.backend:<12} {r.precision:<9} {r.batch:>5} {r.fps:>7.1f} {r.ms_per_frame:>9.1f} "
+                f"{r.agreement:>9.3f} {r.extra_share:>6.3f}"
+            )
+    return 0
+
+
 def _reset_reference(args: argparse.Namespace) -> int:
     from patrol.service import open_store
 
@@ -333,7 +491,7 @@ def _reset_reference(args: argparse.Namespace) -> int:
     if args.camera not in {camera.id for camera in config.cameras}:
         print(f"{args.config}: no camera {args.camera!r}", file=sys.stderr)
         return 2
-    store = open_store(config)
+    store = open_store(config, config_path=args.config)
     try:
         had = store.reset_reference(args.camera)
     finally:
@@ -347,7 +505,7 @@ def _reset_reference(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from patrol.service import run
 
-    run(_load(args.config), with_simulator=False)
+    run(_load(args.config), with_simulator=False, migrate=args.migrate, config_path=args.config)
     return 0
 
 
@@ -355,7 +513,7 @@ def _serve(args: argparse.Namespace) -> int:
     from patrol.service import open_accounts, open_store, serve_api
 
     config = _load(args.config)
-    store = open_store(config)
+    store = open_store(config, migrate=args.migrate, config_path=args.config)
     try:
         serve_api(config, store, open_accounts(config, store), None)
     finally:
@@ -364,14 +522,19 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from patrol.service import ensure_demo_password, run
+    from patrol.service import ensure_demo_metrics_token, ensure_demo_password, metrics_token, run
 
     ensure_demo_password()
+    new_token = ensure_demo_metrics_token()
     config = _load(args.config)
     if config.simulator is None:
         print(f"{args.config}: the demo needs a `simulator:` section", file=sys.stderr)
         return 2
-    run(config, with_simulator=True)
+    if new_token is not None and metrics_token(config) == new_token:
+        # On the terminal only, like the demo users' passwords: the log masks it.
+        print(f"Prometheus reads /metrics with this bearer token: {new_token}", flush=True)
+    # The demo's database is its own: it follows the release without asking.
+    run(config, with_simulator=True, migrate=True, config_path=args.config)
     return 0
 
 

@@ -4,35 +4,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 
-from patrol.config.schema import PatrolConfig
-from streams.redact import MASK, url_secrets
+from streams.redact import NO_SECRETS, Secrets
 
 
 class RedactingFormatter(logging.Formatter):
-    def __init__(self, fmt: str, secrets: Iterable[str]) -> None:
+    def __init__(self, fmt: str, secrets: Secrets) -> None:
         super().__init__(fmt)
-        # Longest first, so a secret containing another is masked whole.
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self._secrets = secrets
 
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        for secret in self._secrets:
-            text = text.replace(secret, MASK)
-        return text
+        return self._secrets.mask(super().format(record))
 
 
-def config_secrets(config: PatrolConfig) -> list[str]:
-    found = [s for camera in config.cameras for s in url_secrets(camera.stream.get_secret_value())]
-    if config.database_url is not None:
-        found += url_secrets(config.database_url.get_secret_value())
-    if config.simulator is not None:
-        found.append(config.simulator.password.get_secret_value())
-    return found
-
-
-def configure_logging(secrets: Iterable[str] = (), level: int = logging.INFO) -> None:
+def configure_logging(secrets: Secrets = NO_SECRETS, level: int = logging.INFO) -> None:
+    """`secrets` (from `patrol.config.config_secrets`) are masked by value; credentials by their
+    shape (`user:password@`, `password=`) are masked in every line either way."""
     handler = logging.StreamHandler()
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets))
     root = logging.getLogger()
@@ -41,5 +28,6 @@ def configure_logging(secrets: Iterable[str] = (), level: int = logging.INFO) ->
     root.addHandler(handler)
     root.setLevel(level)
     # Request lines of the API and library chatter stay at warning level.
-    for noisy in ("uvicorn.access", "ultralytics", "zeep", "urllib3"):
+    # Alembic says which steps it ran; patrol.store.schema logs that itself, in one line.
+    for noisy in ("uvicorn.access", "ultralytics", "zeep", "urllib3", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

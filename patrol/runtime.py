@@ -14,9 +14,11 @@ from patrol.cameras import PatrolCamera
 from patrol.clock import Clock
 from patrol.hazards import HazardRegister
 from patrol.look import CameraLooker, LookReport
+from patrol.metrics import PatrolMetrics, PlannerFigures
 from patrol.planner import OnDemandTicket, SchoolCalendar, Visit, VisitPlan
 from patrol.store import OnDemandRecord, OnDemandRequest, Store
 from patrol.store.records import LookRecord
+from patrol.stream_slots import StreamSlots
 from patrol.types import LookKind, LookOutcome
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,8 @@ class Patrol:
         reinspection_rate_factor: float = 3.0,
         reinspection_refresh_s: float = 60.0,
         hazards: HazardRegister | None = None,
+        metrics: PatrolMetrics | None = None,
+        slots: StreamSlots | None = None,
     ) -> None:
         self._cameras = {camera.id: camera for camera in cameras}
         self._store = store
@@ -68,6 +72,7 @@ class Patrol:
             workers=workers,
             max_per_school=max_per_school,
             reinspection_rate_factor=reinspection_rate_factor,
+            slots=slots,
         )
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
@@ -77,6 +82,11 @@ class Patrol:
         self._counters = _Counters()
         self._on_demand_records: dict[int, int] = {}  # planner ticket -> store record
         self._reinspection_checked = -float("inf")
+        self.metrics = metrics or PatrolMetrics()
+        self.metrics.watch_planner(self.planner_figures)
+        self._started_at: float | None = None
+        self._last_look_done: float | None = None
+        self._dispatcher_killed = threading.Event()
 
     # Lifecycle -----------------------------------------------------------------------------
 
@@ -84,6 +94,7 @@ class Patrol:
         if self._thread is not None:
             raise RuntimeError("the patrol is already running")
         self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="look")
+        self._started_at = self._clock.now().timestamp()
         self._thread = threading.Thread(target=self._dispatch_loop, name="patrol-dispatch", daemon=True)
         self._thread.start()
         log.info("patrol started: %d cameras, %d workers", len(self._cameras), self._workers)
@@ -102,6 +113,34 @@ class Patrol:
     def join(self, timeout_s: float | None = None) -> None:
         if self._thread is not None:
             self._thread.join(timeout_s)
+
+    def kill_dispatcher(self) -> None:
+        """Test hook: end the dispatcher thread as a crash in it would, leaving the rest running."""
+        self._dispatcher_killed.set()
+        with self._wake:
+            self._wake.notify_all()
+        if self._thread is not None:
+            self._thread.join(5.0)
+
+    def readiness_problem(self) -> str | None:
+        """Why this patrol is not doing its work, or None: its dispatcher thread must be alive, and
+        while any camera's window is open a look must have finished within 3 × the largest maximum
+        gap in force (counted from the later of the last look, the start and the window's opening)."""
+        if self._thread is None or self._stopping.is_set():
+            return "the patrol is not running"
+        if not self._thread.is_alive():
+            return "the patrol's dispatcher thread has stopped"
+        now = self._clock.now().timestamp()
+        with self._lock:
+            in_force = self._plan.gap_in_force(now)
+            last = max(self._last_look_done or -float("inf"), self._started_at or now)
+        if in_force is None:
+            return None
+        max_gap_s, window_opened = in_force
+        waited_s = now - max(last, window_opened)
+        if waited_s > 3 * max_gap_s:
+            return f"no look finished in {waited_s:.0f} s (3 × the maximum gap is {3 * max_gap_s:.0f} s)"
+        return None
 
     # Control and figures --------------------------------------------------------------------
 
@@ -139,6 +178,25 @@ class Patrol:
                 "schools_reinspected": len(self._plan.reinspected),
                 "look_costs": self._plan.costs.summary(),
             }
+
+    def planner_figures(self) -> PlannerFigures:
+        with self._lock:
+            figures = self._plan.figures
+            admission = self._plan.admission
+            return PlannerFigures(
+                workers=self._workers,
+                looks_in_progress=self._plan.running,
+                looks_with_deadline=figures.looks_with_deadline,
+                looks_late=figures.looks_late,
+                random_looks_wanted=figures.random_looks_wanted,
+                random_looks_thinned=figures.random_looks_thinned,
+                random_looks_dropped=figures.random_looks_dropped,
+                follow_ups_late=figures.follow_ups_late,
+                on_demand_late=figures.on_demand_late,
+                demand_workers=admission.demand_workers,
+                admitted_share={"booth_gate_peak": admission.key, "other": admission.other},
+                look_costs=self._plan.costs.summary(),
+            )
 
     def run_look(self, camera_id: str, kind: LookKind = LookKind.ON_DEMAND) -> LookReport:
         """One look now, in the caller's thread (tests, and the officer's 'look now')."""
@@ -191,7 +249,7 @@ class Patrol:
 
     def _dispatch_loop(self) -> None:
         assert self._pool is not None
-        while not self._stopping.is_set():
+        while not self._stopping.is_set() and not self._dispatcher_killed.is_set():
             self._refresh_reinspection()
             with self._wake:
                 now = self._clock.now().timestamp()
@@ -228,13 +286,14 @@ class Patrol:
             # A bug in one look must not stop the patrol; the look is still counted.
             log.exception("look at camera %s failed", camera.id)
             failed_at = self._clock.now()
-            self._store.record_look(
-                LookRecord(
-                    camera.id, visit.kind, failed_at, failed_at, LookOutcome.FAILED, detail="internal error"
-                )
+            failed_look = LookRecord(
+                camera.id, visit.kind, failed_at, failed_at, LookOutcome.FAILED, detail="internal error"
             )
+            self._store.record_look(failed_look)
+            self.metrics.observe_look(failed_look)
             with self._lock:
                 self._counters.looks_failed += 1
+                self._last_look_done = failed_at.timestamp()
         finally:
             took_s = time.monotonic() - started
             with self._wake:
@@ -291,7 +350,9 @@ class Patrol:
             record.frames,
             record.max_persons,
         )
+        self.metrics.observe_look(record)
         with self._lock:
+            self._last_look_done = record.finished_at.timestamp()
             self._counters.looks_done += 1
             self._counters.findings_recorded += len(report.findings)
             self._counters.by_outcome[record.outcome] = self._counters.by_outcome.get(record.outcome, 0) + 1

@@ -17,13 +17,17 @@ import uvicorn
 from patrol.accounts import Accounts, Jurisdictions
 from patrol.cameras import build_sites
 from patrol.clock import SystemClock
-from patrol.config import PatrolConfig
+from patrol.config import PatrolConfig, config_secrets
 from patrol.look import Looker
+from patrol.metrics import OutboxFigures, PatrolMetrics
 from patrol.notify import Notifier
 from patrol.planner import SchoolCalendar
 from patrol.runtime import Patrol
 from patrol.snapshots import CameraSnapshots
 from patrol.store import Store, sqlite_url
+from patrol.store.retention import DailyPrune, RetentionPolicy
+from patrol.store.schema import prepare_schema
+from patrol.stream_slots import StreamSlots
 from patrol.types import Role
 
 if TYPE_CHECKING:
@@ -32,20 +36,36 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEMO_PASSWORD_VARIABLE = "PATROL_CAMERA_PASSWORD"
+DEMO_METRICS_TOKEN_VARIABLE = "PATROL_METRICS_TOKEN"
 
 
-def open_store(config: PatrolConfig) -> Store:
+def connect_store(config: PatrolConfig) -> Store:
+    """The config's database as it is, schema untouched (`patrol db` looks at it this way)."""
     url = config.database_url.get_secret_value() if config.database_url else sqlite_url(config.data_dir)
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(url, config.data_dir / "evidence")
-    store.create_schema()
+    return Store(url, config.data_dir / "evidence")
+
+
+def open_store(config: PatrolConfig, *, migrate: bool = False, config_path: Path | None = None) -> Store:
+    """The config's database, ready for this release: an empty one is created at the latest
+    revision; an older schema is upgraded only when `migrate`, and otherwise refused
+    (SchemaNotReady) with the command to run."""
+    store = connect_store(config)
+    try:
+        prepare_schema(
+            store.engine,
+            migrate=migrate,
+            upgrade_command=f"patrol db upgrade --config {config_path or default_config_path()}",
+        )
+    except BaseException:
+        store.close()
+        raise
+    store.evidence_dir.mkdir(parents=True, exist_ok=True)
     return store
 
 
 def open_accounts(config: PatrolConfig, store: Store) -> Accounts:
-    accounts = Accounts(store, session_lifetime=timedelta(hours=config.api.session_hours))
-    accounts.create_schema()
-    return accounts
+    return Accounts(store, session_lifetime=timedelta(hours=config.api.session_hours))
 
 
 # The demo's users: one per role, all of the county bureau so every school is visible.
@@ -77,19 +97,20 @@ def ensure_demo_users(config: PatrolConfig, accounts: Accounts, out: TextIO | No
     print("\n".join(lines), file=out, flush=True)
 
 
-def build_patrol(config: PatrolConfig, store: Store) -> Patrol:
-    from detectors.yolo import YoloPersonDetector  # loads torch: only for processes that patrol
+def build_patrol(
+    config: PatrolConfig, store: Store, metrics: PatrolMetrics, slots: StreamSlots | None = None
+) -> Patrol:
+    from detectors.manifest import ModelError
+    from patrol.detection import build_detector  # loads the runtime: only for processes that patrol
 
     schools, cameras = build_sites(config)
     store.sync_sites(schools, [camera.record() for camera in cameras])
-    detector = YoloPersonDetector(
-        config.detector.models_dir,
-        config.detector.model,
-        confidence=config.detector.confidence,
-        device=config.detector.device,
-    )
+    try:
+        detector = build_detector(config.detector)
+    except ModelError as exc:
+        raise SystemExit(f"detector: {exc}") from None
     clock = SystemClock()
-    looker = Looker(detector, config.sampling, clock, references=store)
+    looker = Looker(metrics.timed(detector), config.sampling, clock, references=store)
     return Patrol(
         cameras,
         store,
@@ -100,21 +121,46 @@ def build_patrol(config: PatrolConfig, store: Store) -> Patrol:
         max_per_school=config.sampling.max_streams_per_school,
         on_demand_within_s=config.sampling.on_demand_within_s,
         reinspection_rate_factor=config.sampling.reinspection_rate_factor,
+        metrics=metrics,
+        slots=slots,
     )
 
 
-def serve_api(config: PatrolConfig, store: Store, accounts: Accounts, patrol: Patrol | None) -> None:
-    """Blocks until Ctrl-C or SIGTERM; uvicorn handles both signals and shuts down gracefully."""
+def serve_api(
+    config: PatrolConfig,
+    store: Store,
+    accounts: Accounts,
+    patrol: Patrol | None,
+    metrics: PatrolMetrics | None = None,
+    slots: StreamSlots | None = None,
+) -> None:
+    """Blocks until Ctrl-C or SIGTERM; uvicorn handles both signals and shuts down gracefully.
+
+    `slots` are the patrol's stream slots when it runs in this process; the snapshots share them.
+    """
     from api.app import create_app
     from api.settings import ApiSettings
 
     app = create_app(
-        ApiSettings(timezone=config.timezone, secure_cookies=config.api.secure_cookies),
+        ApiSettings(
+            timezone=config.timezone,
+            secure_cookies=config.api.secure_cookies,
+            metrics_token=metrics_token(config),
+            max_body_bytes=config.api.max_body_bytes,
+            docs=config.api.docs,
+            snapshots_per_user_per_minute=config.api.snapshots_per_user_per_minute,
+            live_feeds_per_user=config.api.live_feeds_per_user,
+            on_demand_cooldown_s=config.api.on_demand_cooldown_s,
+            report_max_findings=config.api.report_max_findings,
+        ),
         store,
         patrol,
         accounts=accounts,
         jurisdictions=Jurisdictions.from_config(config.jurisdictions),
         snapshots=CameraSnapshots.from_config(config),
+        metrics=metrics,
+        stream_slots=slots or StreamSlots(config.sampling.max_streams_per_school),
+        secrets=config_secrets(config),
     )
     # Open live feeds (dashboards) would otherwise hold a Ctrl-C up for as long as they stay.
     server = uvicorn.Server(
@@ -128,23 +174,60 @@ def serve_api(config: PatrolConfig, store: Store, accounts: Accounts, patrol: Pa
         server.run()
 
 
-def run(config: PatrolConfig, *, with_simulator: bool) -> None:
-    store = open_store(config)
+def run(config: PatrolConfig, *, with_simulator: bool, migrate: bool, config_path: Path) -> None:
+    store = open_store(config, migrate=migrate, config_path=config_path)
     with ExitStack() as running:
         running.callback(store.close)
+        metrics = PatrolMetrics()
         notifier = Notifier.from_config(config.notify)
         notifier.start()
         running.callback(notifier.stop)
         store.add_listener(notifier)
+        metrics.watch_outboxes(lambda: outbox_figures(notifier))
         accounts = open_accounts(config, store)
         if with_simulator:
             ensure_demo_users(config, accounts)
             simulator = start_simulator(config)
             running.callback(simulator.stop)
-        patrol = build_patrol(config, store)
+        # One set of stream slots for the patrol's looks and the officers' snapshots.
+        slots = StreamSlots(config.sampling.max_streams_per_school)
+        patrol = build_patrol(config, store, metrics, slots)
         patrol.start()
         running.callback(patrol.stop)
-        serve_api(config, store, accounts, patrol)
+        policy = retention_policy(config)
+        if policy.deletes_anything:
+            running.callback(start_daily_prune(store, policy).stop)
+        serve_api(config, store, accounts, patrol, metrics, slots)
+
+
+def retention_policy(config: PatrolConfig) -> RetentionPolicy:
+    retention = config.retention
+    return RetentionPolicy(
+        looks_older_than=timedelta(days=retention.looks_days) if retention.looks_days else None,
+        dismissed_evidence_older_than=(
+            timedelta(days=retention.dismissed_evidence_days) if retention.dismissed_evidence_days else None
+        ),
+        batch_size=retention.batch_size,
+    )
+
+
+def start_daily_prune(store: Store, policy: RetentionPolicy) -> DailyPrune:
+    clock = SystemClock()
+    # The first prune waits a few minutes, so a restart loop never prunes over and over.
+    daily = DailyPrune(
+        lambda pause: store.prune(policy, clock.now(), pause=pause), first_after_s=300, every_s=86400
+    )
+    daily.start()
+    return daily
+
+
+def metrics_token(config: PatrolConfig) -> str | None:
+    token = config.api.metrics_token.get_secret_value() if config.api.metrics_token else ""
+    return token or None
+
+
+def outbox_figures(notifier: Notifier) -> dict[str, OutboxFigures]:
+    return {name: OutboxFigures(**figures) for name, figures in notifier.figures().items()}
 
 
 def start_simulator(config: PatrolConfig) -> SimulatorServer:
@@ -171,6 +254,15 @@ def start_simulator(config: PatrolConfig) -> SimulatorServer:
 def ensure_demo_password() -> None:
     """The demo's simulated cameras need a password; make a fresh one unless the user set one."""
     os.environ.setdefault(DEMO_PASSWORD_VARIABLE, secrets.token_urlsafe(12))
+
+
+def ensure_demo_metrics_token() -> str | None:
+    """The demo serves /metrics with a fresh token unless the user set one; returns a new one."""
+    if os.environ.get(DEMO_METRICS_TOKEN_VARIABLE):
+        return None
+    token = secrets.token_urlsafe(24)
+    os.environ[DEMO_METRICS_TOKEN_VARIABLE] = token
+    return token
 
 
 def default_config_path() -> Path:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import cv2
 
 from patrol.config.schema import PatrolConfig
+from patrol.config.secrets import config_secrets
 from streams.errors import StreamDecodeError
 from streams.rtsp import RtspSource
 from streams.source import FrameSource
@@ -30,12 +31,14 @@ class CameraSnapshots:
     @classmethod
     def from_config(cls, config: PatrolConfig) -> CameraSnapshots:
         sampling = config.sampling
+        secrets = config_secrets(config)
         return cls(
             {
                 camera.id: RtspSource(
                     camera.stream.get_secret_value(),
                     open_timeout_s=sampling.open_timeout_s,
                     read_timeout_s=sampling.read_timeout_s,
+                    secrets=secrets,
                 )
                 for camera in config.cameras
             }

@@ -89,3 +89,7 @@ class AuditAction(StrEnum):
     ON_DEMAND_PATROL = "on_demand_patrol"
     REFERENCE_RESET = "reference_reset"
     EXPORT = "export"
+    HAZARD_CREATED = "hazard_created"
+    HAZARD_ADVANCED = "hazard_advanced"
+    HAZARD_ESCALATED = "hazard_escalated"
+    HAZARD_VERIFIED = "hazard_verified"

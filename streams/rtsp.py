@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import av
@@ -21,7 +21,7 @@ from streams.errors import (
     StreamTimeout,
     StreamUnreachable,
 )
-from streams.redact import redact_url
+from streams.redact import NO_SECRETS, Secrets, redact_url
 from streams.types import Frame, paced_frames
 
 # analyzeduration=0 and a tiny probesize cut the time to first frame to about half a GOP;
@@ -31,12 +31,14 @@ _LOW_LATENCY_OPTIONS = {"rtsp_transport": "tcp", "analyzeduration": "0", "probes
 
 @dataclass(frozen=True)
 class RtspSource:
-    url: str
+    url: str = field(repr=False)  # with its password: `describe()` is what may be shown
     open_timeout_s: float = 8.0
     read_timeout_s: float = 5.0
+    # The configuration's secrets: a password in the URL's path or query is masked by value too.
+    secrets: Secrets = NO_SECRETS
 
     def describe(self) -> str:
-        return redact_url(self.url)
+        return self.secrets.mask(redact_url(self.url))
 
     @contextmanager
     def open(self) -> Iterator[_RtspStream]:

@@ -143,3 +143,42 @@ def simulator_server(
     yield start
     for server in started:
         server.stop()
+
+
+# The detector backends scripts/bootstrap installs: in CI they are tested for real, never skipped.
+BOOTSTRAP_BACKENDS = ("openvino",)
+
+
+def require_backend(name: str) -> None:
+    """Skip (fail in CI, for a backend bootstrap installs) when a backend's runtime is absent."""
+    from detectors.backends import backend_named
+
+    missing = backend_named(name).missing_modules()
+    if missing:
+        reason = f"the {name} backend is not installed ({', '.join(missing)})"
+        if name in BOOTSTRAP_BACKENDS:
+            _missing(reason)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def exported_models(tmp_path_factory: pytest.TempPathFactory, detector) -> Callable[[str], Path]:  # type: ignore[no-untyped-def]
+    """A models folder of its own per backend, holding the verified weights and their FP32 export."""
+    import shutil
+
+    from detectors.backends import DetectorSpec
+    from detectors.export_model import export_model
+
+    made: dict[str, Path] = {}
+
+    def export(backend: str) -> Path:
+        require_backend(backend)
+        if backend not in made:
+            folder = tmp_path_factory.mktemp(f"models-{backend}")
+            shutil.copy2(MODELS_DIR / "manifest.yaml", folder)
+            (folder / f"{MODEL_NAME}.pt").symlink_to(MODELS_DIR / f"{MODEL_NAME}.pt")
+            export_model(DetectorSpec(folder, MODEL_NAME), backend)
+            made[backend] = folder
+        return made[backend]
+
+    return export

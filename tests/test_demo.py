@@ -25,6 +25,7 @@ from tests.conftest import REPO, free_port
 pytestmark = pytest.mark.slow
 
 PASSWORD = "Planted-Demo-Secret-4c1e"
+METRICS_TOKEN = "Planted-Metrics-Token-8b2d"
 EXPECTED = {
     "xihe-booth": "guard_absent",
     "xihe-gate": "unregistered_entry",
@@ -56,7 +57,7 @@ def demo(
             cwd=REPO,
             stdout=out,
             stderr=log,
-            env={**os.environ, "PATROL_CAMERA_PASSWORD": PASSWORD},
+            env={**os.environ, "PATROL_CAMERA_PASSWORD": PASSWORD, "PATROL_METRICS_TOKEN": METRICS_TOKEN},
         )
     try:
         users: dict[str, str] = {}
@@ -152,6 +153,35 @@ def test_no_response_carries_the_camera_password(demo) -> None:  # type: ignore[
         assert not any(password in body for password in users.values()), path
 
 
+def _looks_total(text: str) -> float:
+    return sum(
+        float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith("patrol_looks_total{")
+    )
+
+
+def test_metrics_count_the_demos_looks_for_the_token_holder_only(demo) -> None:  # type: ignore[no-untyped-def]
+    base, _, _, _ = demo
+    assert httpx.get(f"{base}/metrics", timeout=10).status_code == 401
+    assert httpx.get(f"{base}/readyz", timeout=10).json() == {"status": "ready", "reasons": []}
+    assert httpx.get(f"{base}/healthz", timeout=10).json() == {"status": "ok"}
+    headers = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    reads = []
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        response = httpx.get(f"{base}/metrics", headers=headers, timeout=10)
+        assert response.status_code == 200
+        reads.append(response.text)
+        if len(reads) > 1 and 0 < _looks_total(reads[0]) < _looks_total(reads[-1]):
+            break
+        if _looks_total(reads[0]) == 0:
+            reads.pop(0)  # no look finished yet: start counting from the first
+        time.sleep(3)
+    print(f"patrol_looks_total: {_looks_total(reads[0])} then {_looks_total(reads[-1])}")
+    assert 0 < _looks_total(reads[0]) < _looks_total(reads[-1])
+    assert 'patrol_look_duration_seconds_bucket{kind="random",le="+Inf"}' in reads[-1]
+    assert "patrol_detector_latency_seconds_count" in reads[-1]
+
+
 def test_an_on_demand_patrol_looks_at_every_camera_of_the_school_within_its_bound(demo) -> None:  # type: ignore[no-untyped-def]
     base, _, _, users = demo
     client = _session(base, "officer", users["officer"])
@@ -178,7 +208,7 @@ def test_ctrl_c_stops_the_demo_cleanly_and_the_log_keeps_the_password_out(demo) 
     process.send_signal(signal.SIGINT)
     assert process.wait(60) == 0
     log = log_path.read_text(encoding="utf-8", errors="replace")
-    assert PASSWORD not in log
+    assert PASSWORD not in log and METRICS_TOKEN not in log
     assert not any(password in log for password in users.values())
     assert "Traceback" not in log, log[-3000:]
     assert re.search(r"patrol stopped after \d+ looks", log)

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query
 
 from api.auth import AuditReaderDep
-from api.deps import StoreDep
+from api.deps import SecretsDep, StoreDep
 from api.routes.events import MAX_ID, AwareUtc, Responses
 from api.schemas import AuditEntryPublic, AuditPublic, ErrorPublic
 from patrol.store import Store
 from patrol.types import AuditAction
+from streams.redact import NO_SECRETS, Secrets
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -32,6 +33,7 @@ def read_audit(
     until: AwareUtc | None = None,
     offset: int = 0,
     limit: int = 100,
+    secrets: Secrets = NO_SECRETS,
 ) -> AuditPublic:
     entries, count = store.list_audit(
         school_ids=viewer.school_ids,
@@ -43,13 +45,16 @@ def read_audit(
         offset=offset,
         limit=limit,
     )
-    return AuditPublic(data=[AuditEntryPublic.from_record(entry) for entry in entries], count=count)
+    return AuditPublic(
+        data=[AuditEntryPublic.from_record(entry, secrets=secrets) for entry in entries], count=count
+    )
 
 
 @router.get("", response_model=AuditPublic, responses=REFUSED, summary="Audit entries, newest first")
 def list_audit(
     store: StoreDep,
     viewer: AuditReaderDep,
+    secrets: SecretsDep,
     user: Annotated[str | None, Query(pattern=USERNAME_PATTERN)] = None,
     action: AuditAction | None = None,
     since: Annotated[AwareUtc | None, Query(description="Entries at or after this time")] = None,
@@ -59,7 +64,15 @@ def list_audit(
 ) -> AuditPublic:
     """A station's supervisor sees entries about the station's schools and the station's own logins."""
     return read_audit(
-        store, viewer, user=user, action=action, since=since, until=until, offset=offset, limit=limit
+        store,
+        viewer,
+        user=user,
+        action=action,
+        since=since,
+        until=until,
+        offset=offset,
+        limit=limit,
+        secrets=secrets,
     )
 
 
@@ -69,11 +82,14 @@ def list_audit(
     responses={**REFUSED, 404: {"model": ErrorPublic, "description": "No such entry visible to the user"}},
 )
 def get_audit_entry(
-    store: StoreDep, viewer: AuditReaderDep, entry_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+    store: StoreDep,
+    viewer: AuditReaderDep,
+    secrets: SecretsDep,
+    entry_id: Annotated[int, Path(ge=1, le=MAX_ID)],
 ) -> AuditEntryPublic:
     entries, _ = store.list_audit(
         school_ids=viewer.school_ids, jurisdiction_id=viewer.user.jurisdiction_id, entry_id=entry_id, limit=1
     )
     if not entries:
         raise HTTPException(404, f"audit entry {entry_id} not found")
-    return AuditEntryPublic.from_record(entries[0])
+    return AuditEntryPublic.from_record(entries[0], secrets=secrets)

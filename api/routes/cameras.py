@@ -9,16 +9,19 @@ from fastapi import APIRouter, HTTPException, Path, Request, Response, status
 
 from api.audit import audit
 from api.auth import CameraManagerDep, SnapshotterDep, ViewerDep
-from api.deps import SnapshotsDep, StoreDep
-from api.redaction import mask_passwords
+from api.deps import LimitsDep, NowDep, SecretsDep, SnapshotsDep, StoreDep
+from api.limits import TooMany
 from api.routes.events import ID_PATTERN, Responses, SiteId
 from api.schemas import CameraPublic, CamerasPublic, ErrorPublic, ReferenceResetPublic
+from patrol.stream_slots import NoFreeSlot
 from patrol.types import AuditAction
 from streams.errors import StreamError, StreamTimeout
 
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 log = logging.getLogger(__name__)
 
+# A look takes a few seconds; a busy camera or school is worth asking again after this.
+SLOT_RETRY_S = 5.0
 CameraId = Annotated[str, Path(pattern=ID_PATTERN, description="Camera id")]
 NOT_FOUND: Responses = {
     401: {"model": ErrorPublic, "description": "No session or API token"},
@@ -27,20 +30,25 @@ NOT_FOUND: Responses = {
 
 
 @router.get("", response_model=CamerasPublic, summary="List cameras by school")
-def list_cameras(store: StoreDep, viewer: ViewerDep, school: SiteId = None) -> CamerasPublic:
+def list_cameras(
+    store: StoreDep, viewer: ViewerDep, secrets: SecretsDep, school: SiteId = None
+) -> CamerasPublic:
     names = {school.id: school.name for school in store.list_schools()}
     cameras = store.list_cameras(school_id=school, school_ids=viewer.school_ids)
     return CamerasPublic(
-        data=[CameraPublic.from_record(camera, names.get(camera.school_id, "")) for camera in cameras],
+        data=[
+            CameraPublic.from_record(camera, names.get(camera.school_id, ""), secrets=secrets)
+            for camera in cameras
+        ],
         count=len(cameras),
     )
 
 
 @router.get("/{camera_id}", response_model=CameraPublic, responses=NOT_FOUND)
-def get_camera(store: StoreDep, viewer: ViewerDep, camera_id: CameraId) -> CameraPublic:
+def get_camera(store: StoreDep, viewer: ViewerDep, secrets: SecretsDep, camera_id: CameraId) -> CameraPublic:
     camera = store.get_camera(camera_id, school_ids=viewer.school_ids)
     names = {school.id: school.name for school in store.list_schools()}
-    return CameraPublic.from_record(camera, names.get(camera.school_id, ""))
+    return CameraPublic.from_record(camera, names.get(camera.school_id, ""), secrets=secrets)
 
 
 @router.get(
@@ -51,6 +59,7 @@ def get_camera(store: StoreDep, viewer: ViewerDep, camera_id: CameraId) -> Camer
         **NOT_FOUND,
         200: {"content": {"image/jpeg": {}}, "description": "A picture taken just now"},
         403: {"model": ErrorPublic, "description": "The role may not take snapshots"},
+        429: {"model": ErrorPublic, "description": "Over the user's rate, or the camera or school is busy"},
         502: {"model": ErrorPublic, "description": "The camera refused or sent nothing usable"},
         503: {"model": ErrorPublic, "description": "This server cannot reach cameras"},
         504: {"model": ErrorPublic, "description": "The camera did not answer within its timeout"},
@@ -58,25 +67,41 @@ def get_camera(store: StoreDep, viewer: ViewerDep, camera_id: CameraId) -> Camer
     summary="Look now: a fresh picture of the camera (audited)",
 )
 def camera_snapshot(
-    request: Request, store: StoreDep, snapshots: SnapshotsDep, viewer: SnapshotterDep, camera_id: CameraId
+    request: Request,
+    store: StoreDep,
+    snapshots: SnapshotsDep,
+    limits: LimitsDep,
+    viewer: SnapshotterDep,
+    now: NowDep,
+    secrets: SecretsDep,
+    camera_id: CameraId,
 ) -> Response:
     camera = store.get_camera(camera_id, school_ids=viewer.school_ids)
     if snapshots is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "this server is not set up to reach cameras")
+    limits.snapshots.take(viewer.user.username, now)
     outcome = "ok"
     try:
-        picture = snapshots.snapshot(camera.id)
+        with limits.stream_slots.holding(camera.id, camera.school_id):
+            picture = snapshots.snapshot(camera.id)
+    except NoFreeSlot:
+        outcome = "busy"
+        raise TooMany(
+            f"camera {camera.id} is being looked at, or its school has "
+            f"{limits.stream_slots.per_school} streams open",
+            SLOT_RETRY_S,
+        ) from None
     except StreamTimeout as exc:
         outcome = "timeout"
         raise HTTPException(
             status.HTTP_504_GATEWAY_TIMEOUT,
-            f"camera {camera.id} did not answer in time: {mask_passwords(str(exc))}",
+            f"camera {camera.id} did not answer in time: {secrets.mask(str(exc))}",
         ) from None
     except (StreamError, LookupError) as exc:
         outcome = "failed"
         raise HTTPException(
             status.HTTP_502_BAD_GATEWAY,
-            f"camera {camera.id} gave no picture: {type(exc).__name__}: {mask_passwords(str(exc))}",
+            f"camera {camera.id} gave no picture: {type(exc).__name__}: {secrets.mask(str(exc))}",
         ) from None
     finally:
         audit(

@@ -9,11 +9,10 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
-from api.auth import AuditPageDep, PageViewerDep
+from api.auth import AuditPageDep, PageViewerDep, Viewer
 from api.catalogue import LANGUAGES, catalogue, enum_labels, label
-from api.deps import NowDep, SettingsDep, StoreDep
+from api.deps import NowDep, SecretsDep, SettingsDep, StoreDep
 from api.pages import not_found_page, page_language, render
-from api.redaction import mask_passwords, mask_passwords_in
 from api.routes.audit import read_audit
 from api.routes.events import ID_PATTERN, MAX_ID, evidence_url, first_evidence_url
 from api.routes.live import overview
@@ -21,6 +20,7 @@ from api.summaries import summary
 from patrol.accounts import Permission
 from patrol.store import EventNotFound, EventRecord, Store
 from patrol.types import AuditAction, DecisionReason, EventStatus, EventType
+from streams.redact import Secrets
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
 
@@ -54,9 +54,10 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
-def _names(store: Store) -> tuple[dict[str, str], dict[str, str]]:
-    schools = {school.id: school.name for school in store.list_schools()}
-    cameras = {camera.id: camera.name for camera in store.list_cameras()}
+def _names(store: Store, viewer: Viewer) -> tuple[dict[str, str], dict[str, str]]:
+    """Names of the schools and cameras the viewer's jurisdiction sees, and no others."""
+    schools = {school.id: school.name for school in store.list_schools(school_ids=viewer.school_ids)}
+    cameras = {camera.id: camera.name for camera in store.list_cameras(school_ids=viewer.school_ids)}
     return schools, cameras
 
 
@@ -67,6 +68,7 @@ def _row(
     zone: ZoneInfo,
     schools: dict[str, str],
     cameras: dict[str, str],
+    secrets: Secrets,
 ) -> dict[str, Any]:
     return {
         "id": event.id,
@@ -80,7 +82,7 @@ def _row(
         "last_seen": _local(event.last_seen, zone),
         "ongoing": event.ongoing,
         "looks": event.looks,
-        "summary": mask_passwords(summary(event, lang, zone)),
+        "summary": secrets.mask(summary(event, lang, zone)),
         "thumbnail": first_evidence_url(request, event.id) if event.evidence else None,
         "url": request.url_for("event_page", event_id=event.id).path,
     }
@@ -92,6 +94,7 @@ def dashboard(
     settings: SettingsDep,
     store: StoreDep,
     viewer: PageViewerDep,
+    secrets: SecretsDep,
     now: NowDep,
     school: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
     event_type: Annotated[EventType | None, Query(alias="type")] = None,
@@ -101,7 +104,7 @@ def dashboard(
     lang = page_language(request)
     t = catalogue(lang)
     zone = settings.zone
-    schools, cameras = _names(store)
+    schools, cameras = _names(store, viewer)
     events, count = store.list_events(
         school_id=school,
         event_type=event_type,
@@ -120,14 +123,14 @@ def dashboard(
         "timezone": settings.timezone,
         "lang": lang,
         "labels": catalogue(lang),
-        "schools": {school_id: name for school_id, name in schools.items() if viewer.sees(school_id)},
+        "schools": schools,
         "cameras": cameras,
     }
     return render(
         request,
         "dashboard.html",
         {
-            "rows": [_row(request, event, lang, zone, schools, cameras) for event in events],
+            "rows": [_row(request, event, lang, zone, schools, cameras, secrets) for event in events],
             "count": count,
             "overview": overview(store, viewer),
             "filters": {
@@ -147,8 +150,8 @@ def dashboard(
     )
 
 
-def _details(event: EventRecord, lang: str, t: dict[str, str]) -> list[tuple[str, str]]:
-    details = mask_passwords_in(event.details)
+def _details(event: EventRecord, lang: str, t: dict[str, str], secrets: Secrets) -> list[tuple[str, str]]:
+    details = secrets.mask_in(event.details)
     rows = []
     for key in DETAIL_KEYS:
         if key in details and not isinstance(details[key], dict | list):
@@ -171,6 +174,7 @@ def event_page(
     settings: SettingsDep,
     store: StoreDep,
     viewer: PageViewerDep,
+    secrets: SecretsDep,
     event_id: Annotated[int, Path(ge=1, le=MAX_ID)],
 ) -> HTMLResponse:
     lang = page_language(request)
@@ -180,7 +184,7 @@ def event_page(
         event = store.get_event(event_id, school_ids=viewer.school_ids)
     except EventNotFound:
         return not_found_page(request, viewer)
-    schools, cameras = _names(store)
+    schools, cameras = _names(store, viewer)
     other = next(code for code in LANGUAGES if code != lang)
     decisions = store.decisions(event_id, school_ids=viewer.school_ids)
     config = {
@@ -201,8 +205,8 @@ def event_page(
         "event.html",
         {
             "event": event,
-            "row": _row(request, event, lang, zone, schools, cameras),
-            "summary_other": mask_passwords(summary(event, other, zone)),
+            "row": _row(request, event, lang, zone, schools, cameras, secrets),
+            "summary_other": secrets.mask(summary(event, other, zone)),
             "evidence": [
                 {
                     "url": evidence_url(request, event.id, n),
@@ -211,7 +215,7 @@ def event_page(
                 }
                 for n, item in enumerate(event.evidence, start=1)
             ],
-            "details": _details(event, lang, t),
+            "details": _details(event, lang, t, secrets),
             "ended_at": _local(event.ended_at, zone),
             "decisions": [
                 {
@@ -244,6 +248,7 @@ def audit_page(
     settings: SettingsDep,
     store: StoreDep,
     viewer: AuditPageDep,
+    secrets: SecretsDep,
     user: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9._@-]{1,64}$")] = None,
     action: AuditAction | None = None,
     since: Annotated[str | None, Query(max_length=40)] = None,
@@ -263,7 +268,14 @@ def audit_page(
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
 
     page = read_audit(
-        store, viewer, user=user, action=action, since=moment(since), until=moment(until), limit=200
+        store,
+        viewer,
+        user=user,
+        action=action,
+        since=moment(since),
+        until=moment(until),
+        limit=200,
+        secrets=secrets,
     )
     return render(
         request,

@@ -12,7 +12,8 @@ from pydantic import AfterValidator
 from api.audit import audit
 from api.auth import DeciderDep, ReviserDep, Viewer, ViewerDep
 from api.catalogue import LANGUAGES
-from api.deps import NowDep, StoreDep, get_settings
+from api.deps import NowDep, StoreDep, get_secrets, get_settings
+from api.errors import unprocessable
 from api.schemas import (
     DecisionPublic,
     DecisionRequest,
@@ -70,6 +71,7 @@ def event_public(request: Request, event: EventRecord) -> EventPublic:
         lambda event_id, n: evidence_url(request, event_id, n),
         lambda event_id: first_evidence_url(request, event_id),
         {lang: summary(event, lang, zone) for lang in LANGUAGES},
+        secrets=get_secrets(request),
     )
 
 
@@ -258,7 +260,9 @@ def dismiss_event(
     reason = decision.reason
     if reason is None:
         if not decision.note.strip():
-            raise HTTPException(422, "a dismissal needs a reason code in reason, or a reason in note")
+            raise unprocessable(
+                ("body", "reason"), "a dismissal needs a reason code in reason, or a reason in note"
+            )
         reason = DecisionReason.OTHER
     return _decide(request, store, viewer, now, event_id, EventStatus.DISMISSED, reason, decision.note)
 

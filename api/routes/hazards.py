@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from api.audit import audit
 from api.auth import DeciderDep, ExporterDep, HazardManagerDep, Viewer, ViewerDep
 from api.catalogue import label
-from api.deps import NowDep, StoreDep, get_settings
+from api.deps import NowDep, StoreDep, get_secrets, get_settings
 from api.hazard_schemas import (
     HazardAdvanceRequest,
     HazardCreateRequest,
@@ -20,10 +20,11 @@ from api.hazard_schemas import (
     HazardVerifyRequest,
 )
 from api.routes.events import ID_PATTERN, MAX_ID, NOT_FOUND
-from patrol.hazards import EscalationLevel, HazardRegister, HazardState
+from patrol.hazards import EscalationLevel, HazardRecord, HazardRegister, HazardState
 from patrol.reports.documents import NoticeFacts, notice_pdf
 from patrol.store import Store
 from patrol.types import AuditAction
+from streams.redact import Secrets
 
 router = APIRouter(prefix="/hazards", tags=["hazards"])
 
@@ -59,7 +60,7 @@ def list_hazards(
 
 @router.post("", response_model=HazardPublic, status_code=status.HTTP_201_CREATED, responses=NOT_FOUND)
 def create_hazard(
-    body: HazardCreateRequest, store: StoreDep, viewer: HazardManagerDep, now: NowDep
+    request: Request, body: HazardCreateRequest, store: StoreDep, viewer: HazardManagerDep, now: NowDep
 ) -> HazardPublic:
     """Register a confirmed event as a hazard, notified to the school (409 unless confirmed)."""
     hazard = HazardRegister(store).create(
@@ -72,7 +73,25 @@ def create_hazard(
         note=body.note,
         school_ids=viewer.school_ids,
     )
+    _audit_step(request, viewer, AuditAction.HAZARD_CREATED, hazard)
     return HazardPublic.from_record(hazard, now)
+
+
+def _audit_step(request: Request, viewer: Viewer, action: AuditAction, hazard: HazardRecord) -> None:
+    audit(
+        request,
+        viewer,
+        action,
+        target=f"hazard:{hazard.id}",
+        school_id=hazard.school_id,
+        detail={
+            "event_id": hazard.event_id,
+            "reference_number": hazard.reference_number,
+            "state": hazard.state.value,
+            "level": hazard.level.value,
+            "deadline": hazard.deadline.isoformat(),
+        },
+    )
 
 
 @router.get("/{hazard_id}", response_model=HazardPublic, responses=NOT_FOUND)
@@ -82,18 +101,29 @@ def get_hazard(store: StoreDep, viewer: ViewerDep, now: NowDep, hazard_id: Hazar
 
 @router.post("/{hazard_id}/advance", response_model=HazardPublic, responses=NOT_FOUND)
 def advance_hazard(
-    body: HazardAdvanceRequest, store: StoreDep, viewer: HazardManagerDep, now: NowDep, hazard_id: HazardId
+    request: Request,
+    body: HazardAdvanceRequest,
+    store: StoreDep,
+    viewer: HazardManagerDep,
+    now: NowDep,
+    hazard_id: HazardId,
 ) -> HazardPublic:
     """One step on: notified → rectifying → rectified → cleared (clearing needs evidence); 409 otherwise."""
     hazard = HazardRegister(store).advance(
         hazard_id, body.state, by=viewer.user.username, now=now, note=body.note, school_ids=viewer.school_ids
     )
+    _audit_step(request, viewer, AuditAction.HAZARD_ADVANCED, hazard)
     return HazardPublic.from_record(hazard, now)
 
 
 @router.post("/{hazard_id}/escalate", response_model=HazardPublic, responses=NOT_FOUND)
 def escalate_hazard(
-    body: HazardEscalateRequest, store: StoreDep, viewer: HazardManagerDep, now: NowDep, hazard_id: HazardId
+    request: Request,
+    body: HazardEscalateRequest,
+    store: StoreDep,
+    viewer: HazardManagerDep,
+    now: NowDep,
+    hazard_id: HazardId,
 ) -> HazardPublic:
     hazard = HazardRegister(store).escalate(
         hazard_id,
@@ -103,17 +133,24 @@ def escalate_hazard(
         note=body.note,
         school_ids=viewer.school_ids,
     )
+    _audit_step(request, viewer, AuditAction.HAZARD_ESCALATED, hazard)
     return HazardPublic.from_record(hazard, now)
 
 
 @router.post("/{hazard_id}/verify", response_model=HazardPublic, responses=NOT_FOUND)
 def verify_hazard(
-    body: HazardVerifyRequest, store: StoreDep, viewer: DeciderDep, now: NowDep, hazard_id: HazardId
+    request: Request,
+    body: HazardVerifyRequest,
+    store: StoreDep,
+    viewer: DeciderDep,
+    now: NowDep,
+    hazard_id: HazardId,
 ) -> HazardPublic:
     """An officer checked the rectified problem is gone: recorded, and the hazard clears."""
     hazard = HazardRegister(store).verify(
         hazard_id, by=viewer.user.username, now=now, note=body.note, school_ids=viewer.school_ids
     )
+    _audit_step(request, viewer, AuditAction.HAZARD_VERIFIED, hazard)
     return HazardPublic.from_record(hazard, now)
 
 
@@ -121,7 +158,7 @@ def verify_hazard(
 def hazard_notice(request: Request, store: StoreDep, viewer: ExporterDep, hazard_id: HazardId) -> Response:
     hazard = HazardRegister(store).get(hazard_id, school_ids=viewer.school_ids)
     pdf = notice_pdf(
-        notice_facts(store, hazard.id, issuer(viewer, request), viewer),
+        notice_facts(store, hazard.id, issuer(viewer, request), viewer, get_secrets(request)),
         _label,
         get_settings(request).timezone,
     )
@@ -140,7 +177,9 @@ def hazard_notice(request: Request, store: StoreDep, viewer: ExporterDep, hazard
     )
 
 
-def notice_facts(store: Store, hazard_id: int, issued_by: str, viewer: Viewer) -> NoticeFacts:
+def notice_facts(
+    store: Store, hazard_id: int, issued_by: str, viewer: Viewer, secrets: Secrets
+) -> NoticeFacts:
     hazard = HazardRegister(store).get(hazard_id, school_ids=viewer.school_ids)
     event = store.get_event(hazard.event_id)
     schools = {s.id: s.name for s in store.list_schools()}
@@ -156,7 +195,7 @@ def notice_facts(store: Store, hazard_id: int, issued_by: str, viewer: Viewer) -
         school_name=schools.get(hazard.school_id, hazard.school_id),
         camera_name=camera.name,
         issuer=issued_by,
-        summary=event.summary,
+        summary=secrets.mask(event.summary),
         first_seen=event.first_seen,
         evidence_jpegs=pictures,
     )

@@ -10,14 +10,15 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from api.auth import Viewer, ViewerDep, resolve_principal
-from api.deps import SettingsDep, StoreDep
+from api.deps import LimitsDep, SettingsDep, StoreDep
 from api.routes.events import event_public
 from api.schemas import CameraHealthPublic, ErrorPublic, OverviewPublic, SchoolHealthPublic
 from patrol.store import EventNotFound, EventVersion, Store
@@ -63,7 +64,26 @@ def _message(kind: str, data: str) -> str:
     return f"event: {kind}\ndata: {data}\n\n"
 
 
-async def _feed(request: Request, store: Store, viewer: Viewer, poll_s: float) -> AsyncIterator[str]:
+class _HeldFeed(StreamingResponse):
+    """A feed that gives its user's place back however it ends: client gone, session over,
+    server stopping, or never started."""
+
+    def __init__(self, content: AsyncIterator[str], release: Callable[[], None]) -> None:
+        super().__init__(
+            content,
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+        self._release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._release()
+
+
+async def _messages(request: Request, store: Store, viewer: Viewer, poll_s: float) -> AsyncIterator[str]:
     known: dict[int, EventVersion] | None = None
     last_overview = ""
     last_sent = last_check = time.monotonic()
@@ -110,14 +130,15 @@ async def _feed(request: Request, store: Store, viewer: Viewer, poll_s: float) -
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "ready, event and overview messages"},
         401: {"model": ErrorPublic, "description": "No session or API token"},
+        429: {"model": ErrorPublic, "description": "The user holds as many live feeds as allowed"},
     },
     summary="Live feed (server-sent events) of new and changed events in the user's jurisdiction",
 )
 def event_stream(
-    request: Request, store: StoreDep, settings: SettingsDep, viewer: ViewerDep
+    request: Request, store: StoreDep, settings: SettingsDep, limits: LimitsDep, viewer: ViewerDep
 ) -> StreamingResponse:
-    return StreamingResponse(
-        _feed(request, store, viewer, settings.live_poll_s),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    username = viewer.user.username
+    limits.live_feeds.enter(username)
+    return _HeldFeed(
+        _messages(request, store, viewer, settings.live_poll_s), lambda: limits.live_feeds.leave(username)
     )

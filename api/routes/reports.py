@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response
 
 from api.audit import audit
 from api.auth import ExporterDep, Viewer, ViewerDep
 from api.catalogue import label
-from api.deps import NowDep, StoreDep, get_settings
+from api.deps import NowDep, StoreDep, get_secrets, get_settings
+from api.errors import unprocessable
 from api.hazard_schemas import StatsPublic
 from api.routes.events import AwareUtc
 from api.routes.hazards import issuer
@@ -19,13 +20,14 @@ from patrol.reports.documents import FindingRow, ReportData, report_csv, report_
 from patrol.reports.statistics import compute, previous_period
 from patrol.store import Store
 from patrol.types import AuditAction
+from streams.redact import Secrets
 
 router = APIRouter(tags=["reports"])
 
 From = Annotated[AwareUtc, Query(alias="from", description="Start of the period, with timezone")]
 To = Annotated[AwareUtc, Query(alias="to", description="End of the period (exclusive), with timezone")]
-# Enough for a term's report; a longer one is refused rather than left to run.
-MAX_FINDINGS = 5000
+# The most findings a report is built from: the bound of api.report_max_findings.
+MAX_FINDINGS = 1_000_000
 _MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -35,9 +37,9 @@ _MEDIA = {
 
 def _period(since: datetime, until: datetime) -> None:
     if until <= since:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "`to` must be after `from`")
+        raise unprocessable(("query", "to"), "`to` must be after `from`")
     if (until - since).days > 3660:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "the period is longer than ten years")
+        raise unprocessable(("query", "to"), "the period is longer than ten years")
 
 
 @router.get("/stats", response_model=StatsPublic, summary="Patrol statistics for a period")
@@ -69,8 +71,17 @@ def report(
     format: Literal["csv", "xlsx", "pdf"] = "pdf",
 ) -> Response:
     _period(since, until)
+    settings = get_settings(request)
+    # Counted before anything is built: a report too large to make is refused at the cost of one query.
+    _, findings = store.list_events(since=since, until=until, limit=0, school_ids=viewer.school_ids)
+    if findings > settings.report_max_findings:
+        raise unprocessable(
+            ("query", "from"),
+            f"about {findings} findings, more than the {settings.report_max_findings} a report may hold; "
+            "ask for a shorter period",
+        )
     data = report_data(
-        store, viewer, since, until, now, get_settings(request).timezone, issuer(viewer, request)
+        store, viewer, since, until, now, settings.timezone, issuer(viewer, request), get_secrets(request)
     )
     render = {"csv": report_csv, "xlsx": report_xlsx, "pdf": report_pdf}[format]
     content = render(data, _label)
@@ -102,16 +113,12 @@ def report_data(
     now: datetime,
     timezone: str,
     issued_by: str,
+    secrets: Secrets,
 ) -> ReportData:
     scope = viewer.school_ids
     current = compute(store, since, until, now=now, school_ids=scope, timezone=timezone)
     previous = compute(store, *previous_period(since, until), now=now, school_ids=scope, timezone=timezone)
-    events, count = store.list_events(since=since, until=until, limit=MAX_FINDINGS, school_ids=scope)
-    if count > MAX_FINDINGS:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"more than {MAX_FINDINGS} findings; ask for a shorter period",
-        )
+    events, _ = store.list_events(since=since, until=until, limit=MAX_FINDINGS, school_ids=scope)
     hazards = {h.event_id: h for h in HazardRegister(store).list(now=now, school_ids=scope)}
     schools = {s.id: s.name for s in store.list_schools(school_ids=scope)}
     cameras = {c.id: c.name for c in store.list_cameras(school_ids=scope)}
@@ -133,7 +140,7 @@ def report_data(
                 school=schools.get(event.school_id, event.school_id),
                 camera=cameras.get(event.camera_id, event.camera_id),
                 type=_label("type", event.type.value),
-                summary=event.summary,
+                summary=secrets.mask(event.summary),
                 decision=_label("status", event.status.value),
                 hazard_state=_label("hazard_state", hazard.state.value) if hazard else "",
                 reference_number=hazard.reference_number if hazard else "",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request, status
 
 from api.audit import audit
 from api.auth import PatrolRequesterDep, ViewerDep
-from api.deps import PatrolDep, StoreDep
+from api.deps import LimitsDep, NowDep, PatrolDep, SettingsDep, StoreDep
+from api.limits import TooMany
 from api.routes.events import ID_PATTERN, Responses
 from api.schemas import ErrorPublic, OnDemandPublic
 from patrol.store import OnDemandNotFound
@@ -36,22 +38,39 @@ def _school_in_view(store: StoreDep, school_ids: frozenset[str] | None, school_i
     responses={
         **NOT_FOUND,
         403: {"model": ErrorPublic, "description": "The role may not ask for patrols"},
+        429: {"model": ErrorPublic, "description": "The school was patrolled on demand too recently"},
         503: {"model": ErrorPublic, "description": "No patrol runs in this server"},
     },
     summary="Patrol this school now: every camera looked at within the configured bound (audited)",
 )
 def request_patrol(
-    request: Request, store: StoreDep, patrol: PatrolDep, viewer: PatrolRequesterDep, school_id: SchoolId
+    request: Request,
+    store: StoreDep,
+    patrol: PatrolDep,
+    limits: LimitsDep,
+    settings: SettingsDep,
+    viewer: PatrolRequesterDep,
+    now: NowDep,
+    school_id: SchoolId,
 ) -> OnDemandPublic:
     _school_in_view(store, viewer.school_ids, school_id)
     if patrol is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "no patrol runs in this server")
-    try:
-        record = patrol.request_on_demand(school_id, viewer.user.username)
-    except LookupError:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, f"school {school_id} has no patrolled cameras"
-        ) from None
+    with limits.on_demand:
+        cooldown = timedelta(seconds=settings.on_demand_cooldown_s)
+        last = store.list_on_demand(school_id=school_id, limit=1)
+        if last and now - last[0].requested_at < cooldown:
+            raise TooMany(
+                f"school {school_id} was patrolled on demand at {last[0].requested_at.isoformat()}; "
+                f"the next may follow {settings.on_demand_cooldown_s:.0f} s later",
+                (last[0].requested_at + cooldown - now).total_seconds(),
+            )
+        try:
+            record = patrol.request_on_demand(school_id, viewer.user.username)
+        except LookupError:
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND, f"school {school_id} has no patrolled cameras"
+            ) from None
     audit(
         request,
         viewer,

@@ -17,7 +17,12 @@
     });
     const data = await response.json().catch(() => ({}));
     if (!response.ok) {
-      const detail = typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail || response.status);
+      const detail =
+        typeof data.detail === "string"
+          ? data.detail
+          : Array.isArray(data.detail)
+            ? data.detail.map((error) => error.msg).join("; ")
+            : JSON.stringify(data.detail || response.status);
       throw new Error(detail);
     }
     return data;

@@ -18,8 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from patrol.accounts.records import IssuedSession, Principal, UserRecord
-from patrol.accounts.tables import ACCOUNT_TABLES, ApiTokenRow, LoginThrottleRow, SessionRow, UserRow
+from patrol.accounts.tables import ACCOUNT_TABLES, ApiTokenRow, SessionRow, UserRow
 from patrol.accounts.throttle import ThrottlePolicy
+from patrol.accounts.throttle_store import Locked, ThrottleCounts
 from patrol.store import Store
 from patrol.store.tables import Base
 from patrol.types import Role
@@ -93,11 +94,13 @@ class Accounts:
         # argon2-cffi's defaults follow RFC 9106's low-memory profile (64 MiB, 3 passes).
         self._hasher = hasher or PasswordHasher()
         self.policy = policy or ThrottlePolicy()
+        self._throttle = ThrottleCounts(self.policy)
         self.session_lifetime = session_lifetime
         # Checked when the user name is unknown, so a wrong name takes as long as a wrong password.
         self._decoy_hash = self._hasher.hash(secrets.token_hex(16))
 
     def create_schema(self) -> None:
+        """Tests' fast path; a process gets these tables from the migrations (patrol.store.schema)."""
         Base.metadata.create_all(self._engine, tables=ACCOUNT_TABLES)
 
     # Users ---------------------------------------------------------------------------------
@@ -165,25 +168,29 @@ class Accounts:
     # Logging in ----------------------------------------------------------------------------
 
     def login(self, username: str, password: str, client: str, now: datetime) -> IssuedSession:
-        """A new session for the right password; LoginRefused or LoginThrottled otherwise."""
-        keys = [f"user:{username.strip().lower()[:100]}", f"address:{client[:100]}"]
-        with self._sessions.begin() as session:
-            locked_until = [
-                row.locked_until
-                for row in session.scalars(select(LoginThrottleRow).where(LoginThrottleRow.key.in_(keys)))
-                if row.locked_until is not None and row.locked_until > now
-            ]
-            if locked_until:
-                # Refused before the password is even checked: a right one is refused too.
-                raise LoginThrottled(max(locked_until) - now)
+        """A new session for the right password; LoginRefused or LoginThrottled otherwise.
+
+        The attempt is counted before its password is checked (see ThrottleCounts), so parallel
+        wrong guesses get no more checks than the policy's free failures.
+        """
+        user_key = f"user:{username.strip().lower()[:100]}"
+        address_keys = [(f"address:{client[:100]}", self.policy.address_free_failures)]
+        try:
+            with self._sessions.begin() as session:
+                reserved = self._throttle.reserve(
+                    session, [(user_key, self.policy.user_free_failures), *address_keys], now
+                )
+        except Locked as locked:
+            # Refused before the password is even checked: a right one is refused too.
+            raise LoginThrottled(max(locked.until - now, timedelta(seconds=1))) from None
         with self._sessions() as session:
             row = self._user_row(session, username.strip().lower())
             user = _user(row) if row else None
             password_hash = row.password_hash if row else self._decoy_hash
         if not self._verify(password_hash, password) or user is None or user.disabled:
-            raise LoginRefused(self._count_failure(keys, now))
+            raise LoginRefused(reserved.locks_for)
         with self._sessions.begin() as session:
-            session.execute(delete(LoginThrottleRow).where(LoginThrottleRow.key == keys[0]))
+            self._throttle.succeeded(session, user_key, address_keys)
             if self._hasher.check_needs_rehash(password_hash):
                 session.execute(
                     update(UserRow)
@@ -211,26 +218,6 @@ class Accounts:
             return bool(self._hasher.verify(password_hash, password))
         except (VerificationError, InvalidHashError):
             return False
-
-    def _count_failure(self, keys: list[str], now: datetime) -> timedelta | None:
-        free = [self.policy.user_free_failures, self.policy.address_free_failures]
-        forget = timedelta(seconds=self.policy.forget_after_s)
-        locked_for: timedelta | None = None
-        with self._sessions.begin() as session:
-            for key, free_failures in zip(keys, free, strict=True):
-                row = session.get(LoginThrottleRow, key, with_for_update=True)
-                if row is None:
-                    row = LoginThrottleRow(key=key, failures=0, last_failure_at=now)
-                    session.add(row)
-                elif now - row.last_failure_at > forget:
-                    row.failures = 0
-                row.failures += 1
-                row.last_failure_at = now
-                lockout = self.policy.lockout(row.failures, free_failures)
-                if lockout:
-                    row.locked_until = now + lockout
-                    locked_for = max(locked_for or lockout, lockout)
-        return locked_for
 
     def session_principal(self, cookie: str, now: datetime) -> Principal | None:
         with self._sessions() as session:

@@ -34,6 +34,7 @@ class ConfigError(Exception):
 class _Expanded:
     data: Any
     issues: list[ConfigIssue]
+    values: list[str]  # what placeholders took from the environment (not their defaults)
 
 
 def load_config(path: Path, environ: Mapping[str, str] | None = None) -> PatrolConfig:
@@ -66,11 +67,13 @@ def parse_config(
     issues.extend(cross_reference_issues(raw))
     if issues or config is None:
         raise ConfigError(source, issues)
+    config.remember_environment_values(frozenset(expanded.values))
     return config
 
 
 def _expand_placeholders(node: Any, loc: tuple[Any, ...], root: Any, environ: Mapping[str, str]) -> _Expanded:
     issues: list[ConfigIssue] = []
+    values: list[str] = []
     if isinstance(node, str):
 
         def substitute(match: re.Match[str]) -> str:
@@ -80,24 +83,27 @@ def _expand_placeholders(node: Any, loc: tuple[Any, ...], root: Any, environ: Ma
             if name not in environ:
                 issues.append(ConfigIssue(key_path(loc, root), f"environment variable {name} is not set"))
                 return ""
+            values.append(environ[name])
             return environ[name]
 
-        return _Expanded(_PLACEHOLDER.sub(substitute, node), issues)
+        return _Expanded(_PLACEHOLDER.sub(substitute, node), issues, values)
     if isinstance(node, dict):
         out = {}
         for key, value in node.items():
             child = _expand_placeholders(value, (*loc, key), root, environ)
             out[key] = child.data
             issues.extend(child.issues)
-        return _Expanded(out, issues)
+            values.extend(child.values)
+        return _Expanded(out, issues, values)
     if isinstance(node, list):
         items = []
         for index, value in enumerate(node):
             child = _expand_placeholders(value, (*loc, index), root, environ)
             items.append(child.data)
             issues.extend(child.issues)
-        return _Expanded(items, issues)
-    return _Expanded(node, issues)
+            values.extend(child.values)
+        return _Expanded(items, issues, values)
+    return _Expanded(node, issues, values)
 
 
 def validation_issues(exc: ValidationError, raw: dict[str, Any]) -> Iterator[ConfigIssue]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
 
 from patrol.types import CameraRole
 
@@ -144,7 +144,36 @@ class DetectorConfig(Section):
     model: str = Field("person-fall-v8", description="Model name in the manifest of models_dir")
     models_dir: Path = Field(Path("models"), description="Folder with manifest.yaml and weight files")
     confidence: float = Field(0.35, gt=0, lt=1, description="Minimum detection score")
-    device: str = Field("cpu", description="Torch device: cpu, cuda:0, ...")
+    backend: str = Field(
+        "auto",
+        description="Runtime that runs the model (pytorch, onnxruntime, openvino, tensorrt), or auto: "
+        "the fastest one installed, exported and passing its self-check",
+    )
+    device: str = Field("cpu", description="Device: cpu, cuda:0, gpu (an Intel GPU, OpenVINO) ...")
+    half: bool = Field(
+        False, description="Half precision (FP16; on CPUs OpenVINO computes in bf16 where it can)"
+    )
+    int8: bool = Field(False, description="The INT8-quantized export (OpenVINO)")
+    batch: int = Field(8, ge=1, le=64, description="Most frames of concurrent looks run in one forward pass")
+    max_wait_ms: float = Field(
+        5, ge=0, le=200, description="How long a forward pass waits for more frames to fill its batch"
+    )
+
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        from detectors.backends import registered_backends
+
+        known = ["auto", *sorted(registered_backends())]
+        if value not in known:
+            raise ValueError(f"unknown detector backend {value!r} (known: {', '.join(known)})")
+        return value
+
+    @model_validator(mode="after")
+    def _one_precision(self) -> DetectorConfig:
+        if self.half and self.int8:
+            raise ValueError("half and int8 exclude each other: choose one precision")
+        return self
 
 
 class SamplingConfig(Section):
@@ -300,6 +329,31 @@ class ApiConfig(Section):
         False, description="Mark session cookies Secure: set when the dashboard is served over HTTPS"
     )
     session_hours: float = Field(12, ge=0.25, le=168, description="A browser session lasts this long")
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="Bearer token Prometheus sends for /metrics (write ${VARIABLE}); unset or empty: /metrics is off",
+    )
+    max_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        le=1024**3,
+        description="Largest request body accepted; a larger one is refused with 413 before it is read",
+    )
+    docs: bool = Field(
+        False, description="Serve the interactive API docs at /docs (the page loads its script from a CDN)"
+    )
+    snapshots_per_user_per_minute: int = Field(
+        10, ge=1, le=600, description='"Look now" pictures one user may ask for in a minute'
+    )
+    live_feeds_per_user: int = Field(
+        4, ge=1, le=100, description="Live-feed connections one user may hold open at once"
+    )
+    on_demand_cooldown_s: float = Field(
+        300, ge=0, le=86400, description="After an on-demand patrol of a school, the next one waits this long"
+    )
+    report_max_findings: int = Field(
+        5000, ge=1, le=1_000_000, description="A report over more findings is refused before it is built"
+    )
 
 
 class SimulatorConfig(Section):
@@ -354,6 +408,20 @@ class WebhookConfig(Section):
         return self
 
 
+class RetentionConfig(Section):
+    """What is deleted as it ages; events, decisions, hazards and the audit log never are."""
+
+    looks_days: float | None = Field(
+        None, ge=1, description="Delete looks older than this many days (None: keep them all)"
+    )
+    dismissed_evidence_days: float | None = Field(
+        None,
+        ge=1,
+        description="Delete the evidence pictures of events dismissed longer ago than this (None: keep)",
+    )
+    batch_size: int = Field(5000, ge=1, le=1_000_000, description="Rows deleted per short transaction")
+
+
 class NotifyConfig(Section):
     mqtt: MqttConfig = Field(default_factory=MqttConfig)
     webhooks: tuple[WebhookConfig, ...] = ()
@@ -382,3 +450,14 @@ class PatrolConfig(Section):
     jurisdictions: JurisdictionsConfig = Field(default_factory=JurisdictionsConfig)
     simulator: SimulatorConfig | None = None
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    # What ${VAR} placeholders took from the environment, set by the loader: `config_secrets`
+    # masks those that went into a secret field by value, wherever they appear.
+    _environment_values: frozenset[str] = PrivateAttr(default_factory=frozenset)
+
+    @property
+    def environment_values(self) -> frozenset[str]:
+        return self._environment_values
+
+    def remember_environment_values(self, values: frozenset[str]) -> None:
+        self._environment_values = values

@@ -116,15 +116,10 @@ def run(args: argparse.Namespace) -> int:
         scenarios = [s for s in scenarios if s.name in args.only]
 
     from detectors.manifest import ModelError
-    from detectors.yolo import YoloPersonDetector  # loads torch: only once the files are known good
+    from patrol.detection import build_detector  # loads the runtime: only once the files are known good
 
     try:
-        detector = YoloPersonDetector(
-            sections.detector.models_dir,
-            sections.detector.model,
-            confidence=sections.detector.confidence,
-            device=sections.detector.device,
-        )
+        detector = build_detector(sections.detector)
     except ModelError as exc:
         print(f"patrol eval: {exc}", file=sys.stderr)
         return 2

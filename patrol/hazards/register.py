@@ -88,12 +88,13 @@ class HazardRegister:
         school_ids: SchoolScope = None,
     ) -> HazardRecord:
         """Register a confirmed event as a hazard, notified to the school."""
-        check_deadline(deadline, now)
         try:
             with self._sessions.begin() as session:
                 event = session.get(EventRow, event_id)
                 if event is None or (school_ids is not None and event.school_id not in school_ids):
                     raise EventNotFound(event_id)
+                # Checked once the event is found: one outside `school_ids` is not found, whatever the deadline.
+                check_deadline(deadline, now)
                 if event.status != EventStatus.CONFIRMED.value:
                     raise IllegalTransition(
                         f"event {event_id} is {event.status}; only a confirmed event is a hazard"
@@ -171,9 +172,10 @@ class HazardRegister:
         note: str = "",
         school_ids: SchoolScope = None,
     ) -> HazardRecord:
-        check_deadline(deadline, now)
         with self._sessions.begin() as session:
+            # Found first: a hazard outside `school_ids` is not found, whatever the deadline.
             row = self._row(session, hazard_id, school_ids, lock=True)
+            check_deadline(deadline, now)
             row.level = next_level(EscalationLevel(row.level), HazardState(row.state)).value
             row.deadline = deadline
             _history(session, row, now, by, HazardAction.ESCALATE, HazardState(row.state), note)

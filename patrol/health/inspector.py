@@ -61,8 +61,8 @@ class HealthReport:
 @dataclass
 class CameraHealth:
     thresholds: HealthThresholds = field(default_factory=HealthThresholds)
-    # The previous look's thumbnail: a frozen camera sends the same picture look after look.
-    previous_thumb: NDArray[np.float32] | None = None
+    # The previous look's picture: a frozen camera sends the same picture look after look.
+    previous_grey: NDArray[np.uint8] | None = None
 
     def inspect(self, image: NDArray[np.uint8], reference: ReferenceRecord | None) -> HealthReport:
         signals = measure(image)
@@ -73,21 +73,21 @@ class CameraHealth:
             verdicts.append(self._obstructed(signals, reference))
             if reference is not None and not verdicts[-1].faulty:
                 verdicts.append(self._moved(image, reference))
-        self.previous_thumb = signals.thumb
+        self.previous_grey = signals.grey
         return HealthReport(tuple(verdicts), signals)
 
     def recheck_frozen(self, report: HealthReport, later: NDArray[np.uint8]) -> HealthReport:
         """A picture that matches the previous look's may be chance (a scene that repeats); a frozen
         camera also sends the very same picture a keyframe later within the same look."""
-        difference = picture_difference(report.signals.thumb, measure(later).thumb)
-        if difference < self.thresholds.frozen_max_difference:
+        difference = picture_difference(report.signals.grey, measure(later).grey)
+        if self._same_picture(difference):
             return report
         verdicts = tuple(
             HealthVerdict(
                 EventType.CAMERA_FROZEN,
                 False,
                 "",
-                {**v.details, "within_look_difference": round(difference, 3)},
+                {**v.details, "within_look_difference": _rounded(difference)},
             )
             if v.event_type is EventType.CAMERA_FROZEN
             else v
@@ -106,16 +106,19 @@ class CameraHealth:
         return HealthVerdict(EventType.CAMERA_BLANK, faulty, summary if faulty else "", details)
 
     def _frozen(self, signals: PictureSignals) -> HealthVerdict:
-        if self.previous_thumb is None:
+        if self.previous_grey is None:
             return HealthVerdict(EventType.CAMERA_FROZEN, False)
-        difference = picture_difference(signals.thumb, self.previous_thumb)
-        faulty = difference < self.thresholds.frozen_max_difference
+        difference = picture_difference(signals.grey, self.previous_grey)
+        faulty = self._same_picture(difference)
         details = {
-            "difference": round(difference, 3),
+            "difference": _rounded(difference),
             "max_difference": self.thresholds.frozen_max_difference,
         }
-        summary = f"picture identical to the previous look (difference {difference:.2f} grey levels)"
+        summary = f"picture identical to the previous look (difference {difference or 0.0:.2f} grey levels)"
         return HealthVerdict(EventType.CAMERA_FROZEN, faulty, summary if faulty else "", details)
+
+    def _same_picture(self, difference: float | None) -> bool:
+        return difference is not None and difference < self.thresholds.frozen_max_difference
 
     def _obstructed(self, signals: PictureSignals, reference: ReferenceRecord | None) -> HealthVerdict:
         limits = self.thresholds
@@ -157,3 +160,7 @@ class CameraHealth:
             f"landmarks in place (at least {limits.moved_min_in_place} needed)"
         )
         return HealthVerdict(EventType.CAMERA_MOVED, faulty, summary if faulty else "", details)
+
+
+def _rounded(difference: float | None) -> float | None:
+    return None if difference is None else round(difference, 3)

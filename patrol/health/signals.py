@@ -8,9 +8,6 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-# Small enough to be cheap, large enough that sensor noise survives the averaging:
-# a live static scene never matches itself exactly, a frozen camera does.
-_THUMB_SIZE = (160, 90)
 _ANALYSIS_WIDTH = 320
 
 
@@ -20,7 +17,9 @@ class PictureSignals:
     contrast: float  # standard deviation of grey levels
     sharpness: float  # variance of the Laplacian at 320 px wide: focus and texture
     dark_share: float  # share of pixels darker than 30: a hand or tape over the lens
-    thumb: NDArray[np.float32]  # 160x90 grey, for comparing looks
+    # Grey at full resolution, for comparing looks: a live camera's sensor noise changes every
+    # pixel a little, a frozen one sends the same picture. Scaling down would average the noise away.
+    grey: NDArray[np.uint8]
 
 
 def measure(image: NDArray[np.uint8]) -> PictureSignals:
@@ -32,13 +31,15 @@ def measure(image: NDArray[np.uint8]) -> PictureSignals:
         contrast=float(grey.std()),
         sharpness=float(cv2.Laplacian(small, cv2.CV_64F).var()),
         dark_share=float(np.count_nonzero(grey < 30) / grey.size),
-        thumb=cv2.resize(grey, _THUMB_SIZE, interpolation=cv2.INTER_AREA).astype(np.float32),
+        grey=np.asarray(grey, np.uint8),
     )
 
 
-def picture_difference(first: NDArray[np.float32], second: NDArray[np.float32]) -> float:
-    """Mean absolute difference of two thumbnails, in grey levels."""
-    return float(np.abs(first - second).mean())
+def picture_difference(first: NDArray[np.uint8], second: NDArray[np.uint8]) -> float | None:
+    """Mean absolute difference of two grey pictures, in grey levels; None when their sizes differ."""
+    if first.shape != second.shape:
+        return None
+    return float(cv2.absdiff(first, second).mean())
 
 
 @dataclass(frozen=True)

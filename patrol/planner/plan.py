@@ -30,6 +30,7 @@ from enum import IntEnum
 
 from patrol.planner.calendar import DAY_S, KEY_ROLES, CameraCalendar, SchoolCalendar
 from patrol.planner.capacity import LookCosts, MeasuredLoad
+from patrol.stream_slots import StreamSlots
 from patrol.types import CameraRole, LookKind
 
 # The forced look falls uniformly between these shares of the maximum gap before the deadline:
@@ -171,17 +172,18 @@ class VisitPlan:
         reinspection_rate_factor: float = 3.0,
         costs: LookCosts | None = None,
         keep_admission_history: bool = False,
+        slots: StreamSlots | None = None,
     ) -> None:
         self._rng = rng or secrets.SystemRandom()
         self._calendar = calendar
         self._workers = workers
-        self._max_per_school = max_per_school
+        # Shared with whatever else opens streams (the officers' snapshots), when given.
+        self._slots = slots or StreamSlots(max_per_school)
         self._reinspection_factor = reinspection_rate_factor
         self.costs = costs or LookCosts()
         self.figures = PlanFigures()
         self._forced_load = MeasuredLoad()
         self._running = 0
-        self._running_per_school: dict[str, int] = {}
         self._seq = itertools.count()
         self._timeline: list[tuple[float, int, int, int]] = []  # time, seq, camera, version
         self._ready: list[tuple[int, float, int, int, int]] = []  # priority, deadline, seq, camera, version
@@ -234,6 +236,18 @@ class VisitPlan:
         return [camera.pace.camera_id for camera in self._by_school.get(school_id, ())]
 
     # Requests ------------------------------------------------------------------------------
+
+    def gap_in_force(self, now: float) -> tuple[float, float] | None:
+        """The largest maximum gap of the windows open now, and when the oldest of them opened;
+        None when no camera's window is open (no look is owed)."""
+        gaps = []
+        for camera in self._cameras:
+            segment, _ = camera.calendar.segment_at(now)
+            if segment is not None:
+                gaps.append((segment.max_gap_s, segment.start))
+        if not gaps:
+            return None
+        return max(gap for gap, _ in gaps), min(start for _, start in gaps)
 
     def request_follow_up(self, camera_id: str, now: float, after_s: float) -> None:
         """A confirming look at a random time from `after_s` to 1.25 × `after_s` from now, never earlier.
@@ -295,6 +309,11 @@ class VisitPlan:
             camera = self._cameras[index]
             if camera.version == version:
                 self._wake(camera, now)
+        # A school that was full may have room again without a look of ours finishing
+        # (a snapshot ended): its waiting visits go back in line.
+        for school in [s for s in self._school_waiting if self._slots.has_room(s)]:
+            for entry in self._school_waiting.pop(school):
+                heapq.heappush(self._ready, entry)
         visits: list[Visit] = []
         ready = self._ready
         while ready and self._running < self._workers:
@@ -304,10 +323,11 @@ class VisitPlan:
             if camera.version != version or camera.busy:
                 continue
             school = camera.pace.school_id
-            if self._running_per_school.get(school, 0) >= self._max_per_school:
+            if not self._slots.try_take(camera.pace.camera_id, school):
                 self._school_waiting.setdefault(school, []).append(entry)
                 continue
             if priority >= Priority.KEY_RANDOM and self._random_too_late(camera, now):
+                self._slots.release(camera.pace.camera_id, school)
                 self.figures.random_looks_dropped += 1
                 camera.random_since = None
                 self._draw_random(camera, now)
@@ -326,7 +346,7 @@ class VisitPlan:
         camera.busy = False
         self._running -= 1
         school = camera.pace.school_id
-        self._running_per_school[school] -= 1
+        self._slots.release(camera_id, school)
         took = now - camera.last_start if duration_s is None else duration_s
         self.costs.observe(camera.pace.role, took, failed=failed)
         if camera.running_priority <= Priority.GUARANTEE:
@@ -501,7 +521,6 @@ class VisitPlan:
         camera.version += 1
         self._running += 1
         school = camera.pace.school_id
-        self._running_per_school[school] = self._running_per_school.get(school, 0) + 1
         camera.last_start = now
         self._new_gap(camera, now)
         return Visit(camera.pace.camera_id, school, kind, now, priority, forced)

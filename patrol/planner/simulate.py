@@ -14,13 +14,14 @@ import itertools
 import math
 import random
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from patrol.planner.calendar import CameraCalendar, SchoolCalendar
+from patrol.planner.detector_pool import DetectorPool
 from patrol.planner.plan import DISPATCH_MARGIN, GUARD_EARLIEST, HORIZON_S, CameraPace, Priority, VisitPlan
 from patrol.planner.statistics import ks_two_sample, ks_uniform, pearson, rayleigh_pvalue
 from patrol.types import CameraRole, LookKind
@@ -51,12 +52,48 @@ class LookModel:
         default_factory=lambda: {CameraRole.BOOTH: 0.02, CameraRole.GATE_OUTSIDE: 0.02}
     )
     follow_up_after_s: tuple[float, float] = (120.0, 300.0)
+    # With a detector pool the detection is simulated apart: the stream alone takes these (open to
+    # first keyframe; open, keyframe and a 10 s clip), and brings these pictures to detect.
+    snapshot_stream_s: tuple[float, float] = (0.3, 2.0)
+    clip_stream_s: tuple[float, float] = (10.3, 12.0)
+    clip_frames: int = 31  # the snapshot and 10 s at 3 frames a second
 
     def draw(self, rng: random.Random, role: CameraRole) -> tuple[float, bool]:
         if rng.random() < self.failure_share:
             return self.timeout_s, True
         low, high = self.clip_s if rng.random() < self.clip_share.get(role, 0.0) else self.snapshot_s
         return rng.uniform(low, high), False
+
+    def draw_stream(self, rng: random.Random, role: CameraRole) -> tuple[float, int, bool]:
+        """A look's stream time and the pictures it brings; a failed look brings none."""
+        if rng.random() < self.failure_share:
+            return self.timeout_s, 0, True
+        if rng.random() < self.clip_share.get(role, 0.0):
+            return rng.uniform(*self.clip_stream_s), self.clip_frames, False
+        return rng.uniform(*self.snapshot_stream_s), 1, False
+
+
+class _FixedLooks:
+    """Looks that take the time drawn for them, whatever else runs."""
+
+    def __init__(self) -> None:
+        self._finishing: list[tuple[float, int, float]] = []
+        self._keys = itertools.count()
+
+    def start(self, now: float, took: float) -> int:
+        key = next(self._keys)
+        heapq.heappush(self._finishing, (now + took, key, took))
+        return key
+
+    def next_event(self) -> float:
+        return self._finishing[0][0] if self._finishing else math.inf
+
+    def finished_by(self, now: float) -> list[tuple[int, float, float]]:
+        ended = []
+        while self._finishing and self._finishing[0][0] <= now:
+            finished_at, key, took = heapq.heappop(self._finishing)
+            ended.append((key, finished_at, took))
+        return ended
 
 
 def build_county(schools: int, cameras: int, *, rng: random.Random, timetable: str) -> list[CameraPace]:
@@ -111,8 +148,12 @@ def simulate(
     seed: int | None = None,
     model: LookModel | None = None,
     sample_cameras: int = 800,
+    detectors: DetectorPool | None = None,
 ) -> dict[str, Any]:
-    """Run the real planner over a simulated county; returns the figures `plan simulate` prints."""
+    """Run the real planner over a simulated county; returns the figures `plan simulate` prints.
+
+    With `detectors`, each look's detection runs on the pool's machines, so looks stretch when a
+    machine's detector is overloaded; without, looks take the fixed times of `model`."""
     model = model or LookModel()
     seed = random.SystemRandom().randrange(2**32) if seed is None else seed
     clock_started = time.perf_counter()
@@ -131,24 +172,30 @@ def simulate(
     school_of = {pace.camera_id: pace.school_id for pace in paces}
     log = _Log({pace.camera_id: [] for pace in paces}, {pace.camera_id: [] for pace in paces})
     follow_up_window: dict[str, tuple[float, float]] = {}
-    finishing: list[tuple[float, int, str, float, bool]] = []
-    sequence = itertools.count()
+    fixed = _FixedLooks()
+    running: dict[int, tuple[str, bool, float, float]] = {}  # key -> camera, failed, started, clip stream
+    stretch: list[float] = []  # a clip look's duration over its stream time, with a detector pool
     busy_until: dict[str, float] = {}
     running_per_school: dict[str, int] = {}
     now = start
     while now < end:
         for visit in plan.due(now):
             camera_id = visit.camera_id
-            took, failed = model.draw(workers, role_of[camera_id])
+            if detectors is None:
+                took, failed = model.draw(workers, role_of[camera_id])
+                key = fixed.start(now, took)
+                frames = 0
+            else:
+                took, frames, failed = model.draw_stream(workers, role_of[camera_id])
+                key = detectors.start(now, stream_s=took, frames=frames)
+            running[key] = (camera_id, failed, now, took if frames > 1 else 0.0)
             if busy_until.get(camera_id, -math.inf) > now:
                 log.max_per_camera = max(log.max_per_camera, 2)
             busy_until[camera_id] = now + took
             log.max_per_camera = max(log.max_per_camera, 1)
-            heapq.heappush(finishing, (now + took, next(sequence), camera_id, took, failed))
             log.starts[camera_id].append(now)
             log.kinds[camera_id].append(visit.kind)
             log.forced += visit.forced
-            log.busy_s += min(took, end - now)
             school = visit.school_id
             running_per_school[school] = running_per_school.get(school, 0) + 1
             log.peak_school = max(log.peak_school, running_per_school[school])
@@ -156,15 +203,19 @@ def simulate(
                 earliest, latest = follow_up_window.pop(camera_id)
                 log.follow_ups_early += now < earliest - _TOLERANCE_S
                 log.follow_ups_late += now > latest + _TOLERANCE_S
-        log.peak_running = max(log.peak_running, len(finishing))
+        log.peak_running = max(log.peak_running, len(running))
         admission = plan.admission
         log.peak_demand_workers = max(log.peak_demand_workers, admission.demand_workers)
         log.min_admission_key = min(log.min_admission_key, admission.key)
         log.min_admission_other = min(log.min_admission_other, admission.other)
-        next_finish = finishing[0][0] if finishing else math.inf
-        now = min(next_finish, plan.next_wake(now), end)
-        while finishing and finishing[0][0] <= now:
-            finished_at, _, camera_id, took, failed = heapq.heappop(finishing)
+        runner = fixed if detectors is None else detectors
+        now = min(runner.next_event(), plan.next_wake(now), end)
+        for key, finished_at, took in runner.finished_by(now):
+            camera_id, failed, _, clip_stream_s = running.pop(key)
+            busy_until[camera_id] = finished_at
+            log.busy_s += took
+            if clip_stream_s:
+                stretch.append(took / clip_stream_s)
             plan.finished(camera_id, finished_at, duration_s=took, failed=failed)
             running_per_school[school_of[camera_id]] -= 1
             role = role_of[camera_id]
@@ -177,6 +228,7 @@ def simulate(
                 plan.request_follow_up(camera_id, finished_at, after)
                 follow_up_window[camera_id] = (finished_at + after, finished_at + 1.25 * after)
                 log.follow_ups_requested += 1
+    log.busy_s += sum(end - started for _, _, started, _ in running.values())
     planned_s = time.perf_counter() - clock_started
 
     coverage = _coverage(paces, calendar, log, start, end)
@@ -219,8 +271,24 @@ def simulate(
             "late": log.follow_ups_late,
         },
         "learned_look_costs": plan.costs.summary(),
+        **({} if detectors is None else {"detector": _detector_figures(detectors, stretch, end - start)}),
         "unpredictability": unpredictability,
         "wall_s": {"planning": round(planned_s, 2), "total": round(time.perf_counter() - clock_started, 2)},
+    }
+
+
+def _detector_figures(detectors: DetectorPool, stretch: list[float], seconds: float) -> dict[str, Any]:
+    stretched = np.asarray(stretch) if stretch else np.ones(1)
+    return {
+        "machines": detectors.machines,
+        "fps_per_machine": detectors.fps,
+        "frames": detectors.frames_started,
+        "utilisation": round(detectors.frames_detected / (detectors.machines * detectors.fps * seconds), 4),
+        "clip_look_stretch": {
+            "median": round(float(np.median(stretched)), 3),
+            "p95": round(float(np.percentile(stretched, 95)), 3),
+            "max": round(float(stretched.max()), 3),
+        },
     }
 
 
@@ -371,6 +439,32 @@ def _unpredictability(
     }
 
 
+def fewest_machines(run: Callable[[int], dict[str, Any]], *, most: int) -> dict[str, Any]:
+    """The run with the fewest worker machines, up to `most`, that sheds no look and is never late:
+    doubling until one is enough, then halving the interval. More machines are taken to be never
+    worse, which holds for one seed since every run draws the same looks."""
+    tried: dict[int, dict[str, Any]] = {}
+
+    def short(machines: int) -> bool:
+        if machines not in tried:
+            tried[machines] = run(machines)
+        return bool(tried[machines]["shortfall"]["reported"])
+
+    high = 1
+    while short(high):
+        if high >= most:
+            return {**tried[high], "machines_needed": None, "machines_tried": sorted(tried)}
+        high = min(2 * high, most)
+    low = high // 2  # short, or none at all
+    while high - low > 1:
+        middle = (low + high) // 2
+        if short(middle):
+            low = middle
+        else:
+            high = middle
+    return {**tried[high], "machines_needed": high, "machines_tried": sorted(tried)}
+
+
 def render(result: dict[str, Any]) -> str:
     """The human summary of a simulation."""
     shortfall = result["shortfall"]
@@ -401,6 +495,21 @@ def render(result: dict[str, Any]) -> str:
         f"lag-1 correlation {odd['lag1_autocorrelation']:+.4f}, "
         f"rescaled gap CV {odd['periodicity']['rescaled_gap_cv']:.3f} (1 for a memoryless process)"
     )
+    if "detector" in result:
+        detector = result["detector"]
+        stretch = detector["clip_look_stretch"]
+        lines.append(
+            f"detectors: {detector['machines']} machines of {detector['fps_per_machine']:g} frames/s, "
+            f"{detector['frames']} frames, utilisation {detector['utilisation']:.1%}; clip looks last "
+            f"{stretch['median']:.2f}× their stream (p95 {stretch['p95']:.2f}×)"
+        )
+    if "machines_needed" in result:
+        needed = result["machines_needed"]
+        lines.append(
+            f"machines needed for no shortfall: {needed}"
+            if needed
+            else f"no shortfall-free run up to {max(result['machines_tried'])} machines"
+        )
     lines.append(f"wall time {result['wall_s']['total']:.1f} s")
     return "\n".join(lines)
 

@@ -1,33 +1,34 @@
 """Documents supervisors hand on: the rectification notice per hazard, and the period report as
-CSV, XLSX and PDF. Chinese text uses reportlab's built-in STSong-Light CID font (no font file)."""
+CSV, XLSX and PDF. Every PDF embeds a subset of a CJK font (see `fonts`), and every text that
+comes from data is escaped before it enters reportlab's Paragraph markup: an owner written as
+`<img src="/etc/passwd"/>` is printed as those characters, never read as a tag."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.drawing.image import Image as XlsxImage
+from openpyxl.worksheet.worksheet import Worksheet
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from patrol.hazards.records import HazardRecord
+from patrol.reports.fonts import FONT, cjk_font
 from patrol.reports.statistics import Statistics
 
-FONT = "STSong-Light"
 # A label for an enum value: (group, value) -> text, e.g. ("type", "guard_absent") -> "门卫脱岗".
 Labeller = Callable[[str, str], str]
 
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 _BODY = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=16)
 _TITLE = ParagraphStyle("title", parent=_BODY, fontSize=18, leading=26, alignment=1)
 _HEAD = ParagraphStyle("head", parent=_BODY, fontSize=12.5, leading=20, spaceBefore=6)
@@ -69,6 +70,11 @@ class ReportData:
     school_names: dict[str, str]
 
 
+def _text(value: str) -> str:
+    """Data as Paragraph markup that shows it verbatim: '<', '>' and '&' become entities."""
+    return escape(value)
+
+
 def _local(value: datetime, timezone: str) -> str:
     return value.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
@@ -82,17 +88,18 @@ def _picture(jpeg: bytes, width_mm: float) -> Image:
 
 def notice_pdf(facts: NoticeFacts, label: Labeller, timezone: str) -> bytes:
     """整改通知书 (a notice-level hazard or above) or 提醒通报 (fixed on the spot)."""
+    cjk_font()  # registered before any Paragraph names it
     hazard = facts.hazard
     title = "提醒通报" if hazard.level.value == "on_the_spot" else "隐患整改通知书"
     story: list[Flowable] = [
         Paragraph(title, _TITLE),
-        Paragraph(hazard.reference_number, ParagraphStyle("ref", parent=_BODY, alignment=1)),
+        Paragraph(_text(hazard.reference_number), ParagraphStyle("ref", parent=_BODY, alignment=1)),
         Spacer(1, 6 * mm),
-        Paragraph(f"{facts.school_name}：", _BODY),
+        Paragraph(f"{_text(facts.school_name)}：", _BODY),
         Paragraph(
-            f"经视频巡查，{_local(facts.first_seen, timezone)} 在贵校{facts.camera_name}发现"
-            f"“{label('type', hazard.type.value)}”问题：{facts.summary}。"
-            f"请于 {_local(hazard.deadline, timezone)} 前完成整改，并将整改情况报送{facts.issuer}。",
+            f"经视频巡查，{_local(facts.first_seen, timezone)} 在贵校{_text(facts.camera_name)}发现"
+            f"“{_text(label('type', hazard.type.value))}”问题：{_text(facts.summary)}。"
+            f"请于 {_local(hazard.deadline, timezone)} 前完成整改，并将整改情况报送{_text(facts.issuer)}。",
             _BODY,
         ),
         Spacer(1, 4 * mm),
@@ -107,14 +114,16 @@ def notice_pdf(facts: NoticeFacts, label: Labeller, timezone: str) -> bytes:
         ["责任人", hazard.owner],
         ["当前状态", label("hazard_state", hazard.state.value)],
     ]
-    story.append(_table([[Paragraph(a, _BODY), Paragraph(b, _BODY)] for a, b in rows], [30 * mm, 130 * mm]))
+    story.append(
+        _table([[Paragraph(a, _BODY), Paragraph(_text(b), _BODY)] for a, b in rows], [30 * mm, 130 * mm])
+    )
     if facts.evidence_jpegs:
         story.append(Paragraph("证据画面", _HEAD))
         story.extend(_picture(jpeg, 120) for jpeg in facts.evidence_jpegs[:3])
     story += [
         Spacer(1, 8 * mm),
         Paragraph("抄送：县公安局、乡镇中心校", _BODY),
-        Paragraph(f"签发单位：{facts.issuer}", _BODY),
+        Paragraph(f"签发单位：{_text(facts.issuer)}", _BODY),
         Paragraph(f"签发日期：{_local(hazard.created_at, timezone)[:10]}", _BODY),
     ]
     return _render(story)
@@ -137,7 +146,10 @@ def _table(rows: Sequence[Sequence[object]], widths: list[float] | None = None) 
 
 def _render(story: list[Flowable]) -> bytes:
     out = io.BytesIO()
-    SimpleDocTemplate(out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm).build(story)
+    # The canvas starts in the embedded font too, or reportlab names Helvetica without embedding it.
+    SimpleDocTemplate(
+        out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, initialFontName=cjk_font()
+    ).build(story)
     return out.getvalue()
 
 
@@ -181,9 +193,43 @@ def _summary_rows(data: ReportData, label: Labeller) -> list[tuple[str, str, int
     return rows
 
 
+# A cell starting with one of these is a formula to a spreadsheet program (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(value: object) -> object:
+    """A CSV cell that cannot be read as a formula: text starting like one gets a leading quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class _TextCsvWriter:
+    """csv.writer whose text cells are never formulas."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self._writer = csv.writer(out)
+
+    def writerow(self, row: Sequence[object]) -> None:
+        self._writer.writerow([_as_text(value) for value in row])
+
+    def writerows(self, rows: Iterable[Sequence[object]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def _append_as_text(sheet: Worksheet, row: Sequence[object]) -> None:
+    """Appends the row; text that looks like a formula stays a text cell, quoted as Excel does."""
+    sheet.append(list(row))
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+
+
 def report_csv(data: ReportData, label: Labeller) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = _TextCsvWriter(out)
     writer.writerow(["统计", "名称", "本期", "上期"])
     writer.writerows(_summary_rows(data, label))
     writer.writerow([])
@@ -225,14 +271,15 @@ def report_xlsx(data: ReportData, label: Labeller) -> bytes:
     summary = book.active
     assert summary is not None
     summary.title = "汇总"
-    summary.append(["统计", "名称", "本期", "上期"])
+    _append_as_text(summary, ["统计", "名称", "本期", "上期"])
     for row in _summary_rows(data, label):
-        summary.append(list(row))
+        _append_as_text(summary, list(row))
     summary.freeze_panes = "A2"
     coverage = book.create_sheet("覆盖")
-    coverage.append(["摄像头", "学校", "巡查次数", "正常巡查", "应巡查", "覆盖率"])
+    _append_as_text(coverage, ["摄像头", "学校", "巡查次数", "正常巡查", "应巡查", "覆盖率"])
     for c in data.current.coverage:
-        coverage.append(
+        _append_as_text(
+            coverage,
             [
                 c.camera_id,
                 data.school_names.get(c.school_id, c.school_id),
@@ -240,14 +287,15 @@ def report_xlsx(data: ReportData, label: Labeller) -> bytes:
                 c.looks_ok,
                 c.expected,
                 c.achieved,
-            ]
+            ],
         )
     coverage.freeze_panes = "A2"
     findings = book.create_sheet("发现问题")
-    findings.append([*HEADER, "缩略图"])
+    _append_as_text(findings, [*HEADER, "缩略图"])
     zone = ZoneInfo(data.timezone)
     for index, f in enumerate(data.findings, start=2):
-        findings.append(
+        _append_as_text(
+            findings,
             [
                 f.event_id,
                 # Excel has no time zones: local wall-clock time, as a real date cell.
@@ -260,7 +308,7 @@ def report_xlsx(data: ReportData, label: Labeller) -> bytes:
                 f.hazard_state,
                 f.reference_number,
                 f.clearance_hours,
-            ]
+            ],
         )
         findings.cell(index, 2).number_format = "yyyy-mm-dd hh:mm"
         if f.thumbnail:
@@ -275,11 +323,14 @@ def report_xlsx(data: ReportData, label: Labeller) -> bytes:
 
 
 def report_pdf(data: ReportData, label: Labeller) -> bytes:
+    cjk_font()
     since = _local(data.current.since, data.timezone)
     until = _local(data.current.until, data.timezone)
     story: list[Flowable] = [
         Paragraph("视频巡查工作报告", _TITLE),
-        Paragraph(f"{data.issuer}　{since} 至 {until}", ParagraphStyle("sub", parent=_BODY, alignment=1)),
+        Paragraph(
+            f"{_text(data.issuer)}　{since} 至 {until}", ParagraphStyle("sub", parent=_BODY, alignment=1)
+        ),
         Spacer(1, 5 * mm),
         Paragraph(
             f"本期通过视频巡查发现并通报问题 {data.current.found} 个（上期 {data.previous.found} 个），"
@@ -314,10 +365,10 @@ def report_pdf(data: ReportData, label: Labeller) -> bytes:
             [
                 _picture(f.thumbnail, 28) if f.thumbnail else "",
                 Paragraph(_local(f.first_seen, data.timezone), cell),
-                Paragraph(f"{f.school}<br/>{f.camera}", cell),
-                Paragraph(f.type, cell),
-                Paragraph(f.decision, cell),
-                Paragraph(f"{f.hazard_state}<br/>{f.reference_number}", cell),
+                Paragraph(f"{_text(f.school)}<br/>{_text(f.camera)}", cell),
+                Paragraph(_text(f.type), cell),
+                Paragraph(_text(f.decision), cell),
+                Paragraph(f"{_text(f.hazard_state)}<br/>{_text(f.reference_number)}", cell),
                 "" if f.clearance_hours is None else f"{f.clearance_hours:.1f} 小时",
             ]
         )

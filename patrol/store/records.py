@@ -136,6 +136,8 @@ class CameraHealthRecord:
     """Camera-health conditions ongoing now (camera_unreachable, ...)."""
     last_look_at: datetime | None
     last_outcome: LookOutcome | None
+    last_ok_at: datetime | None = None
+    """When a look last found the camera well (its latest good look)."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, Select, and_, create_engine, event, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,11 +33,12 @@ from patrol.store.records import (
     ReferenceRecord,
     SchoolRecord,
 )
+from patrol.store.retention import PruneReport, RetentionPolicy, prune
 from patrol.store.tables import (
     AuditRow,
-    Base,
     CameraReferenceRow,
     CameraRow,
+    CameraStatusRow,
     DecisionRow,
     EventRow,
     EvidenceRow,
@@ -94,6 +97,32 @@ class RevisionConflict(Exception):
     """Someone revised the same decision a moment earlier."""
 
 
+def _keep_status(session: Session, look: LookRow) -> None:
+    """The camera's latest look (and latest good one) into camera_status, in the look's transaction."""
+    upsert: Any = (postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(
+        CameraStatusRow
+    )
+    ok_at = look.finished_at if look.outcome == LookOutcome.OK.value else None
+    upsert = upsert.values(
+        camera_id=look.camera_id,
+        last_look_id=look.id,
+        last_look_at=look.finished_at,
+        last_outcome=look.outcome,
+        last_ok_at=ok_at,
+    )
+    session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[CameraStatusRow.camera_id],
+            set_={
+                "last_look_id": upsert.excluded.last_look_id,
+                "last_look_at": upsert.excluded.last_look_at,
+                "last_outcome": upsert.excluded.last_outcome,
+                "last_ok_at": func.coalesce(upsert.excluded.last_ok_at, CameraStatusRow.last_ok_at),
+            },
+        )
+    )
+
+
 def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'patrol.sqlite3'}"
 
@@ -137,8 +166,14 @@ class Store:
                 logging.getLogger(__name__).exception("change listener failed")
 
     def create_schema(self) -> None:
+        """A fresh database's tables without running the migrations (tests, scratch databases).
+
+        Processes that serve a county call patrol.store.schema.prepare_schema instead.
+        """
+        from patrol.store.schema import Migrations
+
         self.evidence_dir.mkdir(parents=True, exist_ok=True)
-        Base.metadata.create_all(self._engine)
+        Migrations(self._engine).create_all_at_head()
 
     def close(self) -> None:
         self._engine.dispose()
@@ -211,25 +246,20 @@ class Store:
                 )
             ):
                 problems.setdefault(camera_id, []).append(EventType(kind))
-            latest = (
-                select(LookRow.camera_id, func.max(LookRow.id).label("look_id"))
-                .where(LookRow.camera_id.in_(ids))
-                .group_by(LookRow.camera_id)
-                .subquery()
-            )
-            looks = {
+            statuses = {
                 row.camera_id: row
-                for row in session.scalars(select(LookRow).join(latest, LookRow.id == latest.c.look_id))
+                for row in session.scalars(select(CameraStatusRow).where(CameraStatusRow.camera_id.in_(ids)))
             }
         health = []
         for camera in cameras:
-            look = looks.get(camera.id)
+            status = statuses.get(camera.id)
             health.append(
                 CameraHealthRecord(
                     camera,
                     tuple(sorted(problems.get(camera.id, []))),
-                    look.finished_at if look else None,
-                    LookOutcome(look.outcome) if look else None,
+                    status.last_look_at if status else None,
+                    LookOutcome(status.last_outcome) if status else None,
+                    status.last_ok_at if status else None,
                 )
             )
         return health
@@ -250,6 +280,7 @@ class Store:
             )
             session.add(row)
             session.flush()
+            _keep_status(session, row)
             return row.id
 
     def count_looks(self, *, camera_id: str | None = None) -> int:
@@ -371,6 +402,19 @@ class Store:
                 return False
             session.delete(row)
             return True
+
+    # Retention -----------------------------------------------------------------------------
+
+    def prune(
+        self,
+        policy: RetentionPolicy,
+        now: datetime,
+        *,
+        dry_run: bool = False,
+        pause: Callable[[], None] = lambda: None,
+    ) -> PruneReport:
+        """Delete aged looks and dismissed events' evidence in batches (patrol.store.retention)."""
+        return prune(self._sessions, self.evidence_dir, policy, now, dry_run=dry_run, pause=pause)
 
     def schools_with_open_hazards(self) -> set[str]:
         """Schools with a condition still ongoing that no officer dismissed, or with a registered

@@ -77,6 +77,19 @@ class LookRow(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
+class CameraStatusRow(Base):
+    """Each camera's latest look, kept with every look, so camera health never scans `looks`."""
+
+    __tablename__ = "camera_status"
+
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"), primary_key=True)
+    # No foreign key: retention may delete old looks, and this row outlives them.
+    last_look_id: Mapped[int] = mapped_column(Integer)
+    last_look_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_outcome: Mapped[str] = mapped_column(String(16))
+    last_ok_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
 class EventRow(Base):
     __tablename__ = "events"
 
@@ -169,6 +182,11 @@ class AuditRow(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+# Triggers that keep the audit log append-only, by dialect; `patrol db check` looks for them.
+APPEND_ONLY_TRIGGERS = {
+    "sqlite": frozenset({"audit_log_no_update", "audit_log_no_delete"}),
+    "postgresql": frozenset({"audit_log_append_only"}),
+}
 _APPEND_ONLY_SQLITE = [
     DDL(
         f"CREATE TRIGGER audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
@@ -186,6 +204,7 @@ _APPEND_ONLY_POSTGRESQL = [
         "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
     ).execute_if(dialect="postgresql"),
 ]
+# create_all's fast path (tests); the migrations create the same triggers themselves.
 for _ddl in (*_APPEND_ONLY_SQLITE, *_APPEND_ONLY_POSTGRESQL):
     event.listen(AuditRow.__table__, "after_create", _ddl)
 

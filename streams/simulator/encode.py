@@ -25,16 +25,21 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import numpy as np
+from numpy.typing import NDArray
 
+from streams.simulator.faults import Fault
 from streams.simulator.people import FOOTAGE_PERSON_NAMES, footage_paths, source_photo_path
 from streams.simulator.scenarios import Scenario, render
 
 # Bump when rendering or encoding changes, so cached timelines are made again.
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 FPS = 10  # the default camera's frame rate
 # A timeline played once is encoded this much longer, so a look that runs past its end
 # still sees the scene as the paths leave it rather than the start again.
 TAIL_S = 20.0
+# GOPs a stuck encoder is fed before its output counts as settled.
+_FROZEN_WARM_UP_GOPS = 8
 MAGIC = b"SPAU\x01"
 _HEADER = struct.Struct(">IB")
 # One slice per picture: zerolatency's sliced threads split frames into several slices,
@@ -70,14 +75,48 @@ def loop_frames(scenario: Scenario) -> int:
 def encode_loop(scenario: Scenario) -> list[AccessUnit]:
     """Render and encode the timeline; frame i shows ``render(scenario, i / fps)``."""
     frames = loop_frames(scenario)
+    if scenario.fault is Fault.FROZEN:
+        return _stuck_encoder_loop(scenario, frames)
+    codec = _encoder(scenario)
+    fps = scenario.camera.fps
+    units: list[AccessUnit] = []
+    for index in range(frames):
+        units.extend(_encode(codec, render(scenario, index / fps), index))
+    units.extend(_units(codec.encode(None)))
+    if len(units) != frames:
+        raise RuntimeError(f"{scenario.name}: encoder gave {len(units)} pictures for {frames}")
+    return units
+
+
+def _stuck_encoder_loop(scenario: Scenario, frames: int) -> list[AccessUnit]:
+    """A stuck encoder: one settled GOP of the same picture, sent again and again.
+
+    An encoder fed one picture refines it for a few GOPs before its output settles, and a
+    camera that froze long ago is past that. Looping the first GOPs instead would make
+    every pass over the loop start with a visibly different keyframe, which no frozen
+    camera sends.
+    """
+    codec = _encoder(scenario)
+    picture = render(scenario, 0.0)
+    gop = scenario.camera.gop_frames
+    settled = (_FROZEN_WARM_UP_GOPS + 1) * gop
+    units: list[AccessUnit] = []
+    for index in range(settled):
+        units.extend(_encode(codec, picture, index))
+    units.extend(_units(codec.encode(None)))
+    if len(units) != settled or not units[-gop].keyframe:
+        raise RuntimeError(f"{scenario.name}: encoder gave {len(units)} pictures for {settled}")
+    return units[-gop:] * (frames // gop)
+
+
+def _encoder(scenario: Scenario) -> av.VideoCodecContext:
     camera = scenario.camera
-    fps = camera.fps
     codec = av.CodecContext.create("libx264", "w")
     assert isinstance(codec, av.VideoCodecContext)
     codec.width, codec.height = camera.width, camera.height
     codec.pix_fmt = "yuv420p"
-    codec.time_base = Fraction(1, fps)
-    codec.framerate = Fraction(fps, 1)
+    codec.time_base = Fraction(1, camera.fps)
+    codec.framerate = Fraction(camera.fps, 1)
     codec.gop_size = camera.gop_frames
     codec.max_b_frames = 0
     codec.options = {
@@ -86,16 +125,13 @@ def encode_loop(scenario: Scenario) -> list[AccessUnit]:
         "crf": str(camera.quality),
         "x264-params": _X264_PARAMS,
     }
+    return codec
 
-    units: list[AccessUnit] = []
-    for index in range(frames):
-        frame = av.VideoFrame.from_ndarray(render(scenario, index / fps), format="bgr24")
-        frame.pts = index
-        units.extend(_units(codec.encode(frame)))
-    units.extend(_units(codec.encode(None)))
-    if len(units) != frames:
-        raise RuntimeError(f"{scenario.name}: encoder gave {len(units)} pictures for {frames}")
-    return units
+
+def _encode(codec: av.VideoCodecContext, picture: NDArray[np.uint8], index: int) -> Iterator[AccessUnit]:
+    frame = av.VideoFrame.from_ndarray(picture, format="bgr24")
+    frame.pts = index
+    return _units(codec.encode(frame))
 
 
 def _units(packets: Iterable[av.Packet]) -> Iterator[AccessUnit]:

@@ -18,8 +18,11 @@ from api import ApiSettings, PatrolControl, SnapshotTaker, create_app
 from patrol.accounts import Accounts, Jurisdictions
 from patrol.clock import Clock
 from patrol.config import PatrolConfig, parse_config
+from patrol.metrics import PatrolMetrics
 from patrol.store import CameraRecord, EventRecord, Finding, SchoolRecord, Store
+from patrol.stream_slots import StreamSlots
 from patrol.types import EventStatus, EventType, Role
+from streams.redact import NO_SECRETS, Secrets
 
 # Exists only in the config the tests build; no API answer may ever contain it.
 PLANTED_PASSWORD = "Pl4nted-S3cret-7f3a"
@@ -171,6 +174,9 @@ def make_app(
     clock: Clock | None = None,
     with_users: bool = True,
     jurisdictions: Jurisdictions | None = None,
+    metrics: PatrolMetrics | None = None,
+    stream_slots: StreamSlots | None = None,
+    secrets: Secrets = NO_SECRETS,
 ) -> FastAPI:
     """The app with the test users; its clock stands at DECIDED_AT unless given one."""
     return create_app(
@@ -181,6 +187,9 @@ def make_app(
         jurisdictions=jurisdictions or Jurisdictions.from_config(site_config().jurisdictions),
         snapshots=snapshots,
         clock=clock or SettableClock(DECIDED_AT),
+        metrics=metrics,
+        stream_slots=stream_slots,
+        secrets=secrets,
     )
 
 

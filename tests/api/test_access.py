@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import Any, Literal
 
+import httpx
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
+from api import create_app
+from patrol.accounts import Accounts, Jurisdictions
 from patrol.store import Store
-from patrol.types import EventType
+from patrol.types import EventType, Role
 from tests.api.live import read_feed, served
 from tests.api.support import (
+    DECIDED_AT,
+    LOGIN_CSRF,
     PASSWORD,
+    SETTINGS,
     T0,
     SettableClock,
     Site,
@@ -24,6 +31,7 @@ from tests.api.support import (
     log_in,
     login_form_token,
     make_app,
+    site_config,
     token_for,
 )
 
@@ -390,3 +398,61 @@ def test_a_wrong_user_name_and_a_wrong_password_look_the_same(app: Any) -> None:
         wrong = _attempt(client, "officer", "wrong-password")
     assert unknown.status_code == wrong.status_code == 401
     assert "用户名或密码错误" in unknown.text and "用户名或密码错误" in wrong.text
+
+
+class CountingHasher(PasswordHasher):
+    """argon2 at a cost that makes each check take a while, counting the checks it makes."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=2, memory_cost=32768, parallelism=1)
+        self.verified = 0
+        self._count_lock = threading.Lock()
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+        with self._count_lock:
+            self.verified += 1
+        return super().verify(hash, password)
+
+
+def test_forty_parallel_wrong_passwords_get_at_most_five_checks(store: Store, site: Site) -> None:
+    hasher = CountingHasher()
+    accounts = Accounts(store, hasher=hasher)
+    accounts.create_schema()
+    accounts.add_user("target", PASSWORD, Role.OFFICER, "county", T0)
+    hasher.verified = 0
+    app = create_app(
+        SETTINGS,
+        store,
+        accounts=accounts,
+        jurisdictions=Jurisdictions.from_config(site_config().jurisdictions),
+        clock=SettableClock(DECIDED_AT),
+    )
+    attempts = 40
+    start = threading.Barrier(attempts)
+    statuses: list[int] = []
+
+    def guess(n: int) -> None:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            form = client.get("/login")
+            token = LOGIN_CSRF.search(form.text)
+            assert token
+            start.wait(30)
+            answer = client.post(
+                "/login",
+                data={"username": "target", "password": f"wrong-{n}", "csrf_token": token.group(1)},
+            )
+            statuses.append(answer.status_code)
+
+    with served(app) as base:
+        threads = [threading.Thread(target=guess, args=(n,)) for n in range(attempts)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+    print(f"{hasher.verified} password checks for {attempts} parallel attempts; answers {sorted(statuses)}")
+    assert len(statuses) == attempts
+    assert set(statuses) <= {401, 429}
+    assert hasher.verified <= accounts.policy.user_free_failures
+    # The right password is refused while the lock holds.
+    with TestClient(app) as client:
+        assert _attempt(client, "target", PASSWORD).status_code == 429

@@ -81,8 +81,17 @@ def test_an_officer_sees_a_new_event_arrive_and_confirms_it(browser: Any, county
     store, cameras, base, app = county
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     page = context.new_page()
+    # Everything below must work under the pages' Content-Security-Policy: Chromium reports
+    # each thing the policy blocks on the console.
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     try:
         _log_in(page, base, "officer")
+        landing = page.reload()
+        assert landing is not None and "script-src 'self'" in landing.headers["content-security-policy"]
         page.wait_for_selector("#state.live", timeout=5000)
         assert page.locator("tbody tr[data-event-id]").count() == 2
         page.evaluate("window.notReloaded = true")
@@ -111,6 +120,7 @@ def test_an_officer_sees_a_new_event_arrive_and_confirms_it(browser: Any, county
         page.click("button.confirm")
         page.wait_for_selector("ol.history li", timeout=5000)
         assert "已确认" in page.inner_text(".event-head")
+        assert blocked == []
     finally:
         context.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -19,6 +20,7 @@ from tests.api.support import (
     DECIDED_AT,
     PASSWORD,
     PLANTED_PASSWORD,
+    SETTINGS,
     T0,
     Site,
     StillCameras,
@@ -29,6 +31,8 @@ from tests.api.support import (
     site_records,
     token_for,
 )
+
+METRICS_TOKEN = "metrics-token-for-secrets-test"
 
 
 def test_the_password_is_in_the_config_the_test_built() -> None:
@@ -46,7 +50,8 @@ def _stored_secrets(store: Store) -> list[str]:
 
 
 def test_no_answer_carries_a_password_or_a_hash(store: Store, site: Site) -> None:
-    app = make_app(store, snapshots=StillCameras())
+    # With the docs pages on (api.docs), so they are searched too.
+    app = make_app(store, replace(SETTINGS, metrics_token=METRICS_TOKEN, docs=True), snapshots=StillCameras())
     events = [site.a, site.b, site.c, site.d, site.e]
     hazard = HazardRegister(store).create(
         site.b.id,
@@ -82,6 +87,7 @@ def test_no_answer_carries_a_password_or_a_hash(store: Store, site: Site) -> Non
         "/api/v1/audit": ["/api/v1/audit", "/api/v1/audit?action=login"],
         "/api/v1/audit/{entry_id}": ["/api/v1/audit/1"],
         "/healthz": ["/healthz"],
+        "/readyz": ["/readyz"],
         "/": ["/", "/?lang=en"],
         "/events/{event_id}": [f"/events/{event.id}" for event in events],
         "/audit": ["/audit"],
@@ -93,13 +99,16 @@ def test_no_answer_carries_a_password_or_a_hash(store: Store, site: Site) -> Non
         "/static": ["/static/dashboard.js", "/static/event.js", "/static/app.css"],
     }
     streamed = "/api/v1/events/stream"  # read from a real server below
+    metered = "/metrics"  # read with its own token below
     # Every GET operation the API documents, and the pages FastAPI and the dashboard add.
     documented = {path for path, operations in app.openapi()["paths"].items() if "get" in operations}
     undocumented = {
         "/", "/events/{event_id}", "/audit", "/login", "/openapi.json", "/docs", "/docs/oauth2-redirect",
         "/redoc", "/static",
     }  # fmt: skip
-    assert documented | undocumented == set(urls) | {streamed}, "every GET route is searched; add new ones"
+    assert documented | undocumented == set(urls) | {streamed, metered}, (
+        "every GET route is searched; add new ones"
+    )
 
     bodies: list[bytes] = []
     with TestClient(app) as browser, bearer_client(app, "admin") as api:
@@ -123,11 +132,14 @@ def test_no_answer_carries_a_password_or_a_hash(store: Store, site: Site) -> Non
                 assert response.status_code == 200, (url, response.text[:300])
                 bodies.append(response.content)
                 bodies.append(str(response.headers).encode())
+        metrics = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        assert metrics.status_code == 200
+        bodies.append(metrics.content)
         token_for(app, "officer")
         with served(app) as base:
             bodies.append(read_feed(base, {"Authorization": api.headers["Authorization"]}, 1.5).encode())
 
-    secrets = [PLANTED_PASSWORD, PASSWORD, *_stored_secrets(store)]
+    secrets = [PLANTED_PASSWORD, PASSWORD, METRICS_TOKEN, *_stored_secrets(store)]
     # Argon2 hashes are searched whole and by their salt-and-digest tail alone.
     secrets += [secret.rsplit("$", 2)[-1] for secret in secrets if secret.startswith("$argon2")]
     for body in bodies:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from patrol.config import ConfigError, load_config, parse_config
+from patrol.config import ConfigError, config_secrets, load_config, parse_config
 
 REPO = Path(__file__).resolve().parents[2]
 ENV = {"PATROL_CAMERA_PASSWORD": "Planted-Secret-9f3k"}
@@ -99,6 +99,13 @@ def test_placeholder_defaults_apply_only_when_the_variable_is_unset() -> None:
             "expected a time of day as HH:MM",
         ),
         (_with(("sampling",), {"workers": 0}), "sampling -> workers", "greater than or equal to 1"),
+        (
+            _with(("detector",), {"backend": "tflite"}),
+            "detector -> backend",
+            "unknown detector backend 'tflite'",
+        ),
+        (_with(("detector",), {"half": True, "int8": True}), "detector", "half and int8 exclude each other"),
+        (_with(("detector",), {"batch": 0}), "detector -> batch", "greater than or equal to 1"),
         (_with(("cameras", 0, "role"), "roof"), "cameras -> gate-1 -> role", "Input should be"),
         (
             _with(("cameras", 0, "stream"), "rtsp://a:${NOT_SET_ANYWHERE}@h/x"),
@@ -155,6 +162,12 @@ def test_placeholder_defaults_apply_only_when_the_variable_is_unset() -> None:
             _with(("jurisdictions",), {"county": {"id": "c", "name": "C", "seat": "x"}}),
             "jurisdictions -> county -> seat",
             "unknown key",
+        ),
+        (_with(("api",), {"max_body_bytes": 10}), "api -> max_body_bytes", "greater than or equal to 1024"),
+        (
+            _with(("api",), {"live_feeds_per_user": 0}),
+            "api -> live_feeds_per_user",
+            "greater than or equal to 1",
         ),
         ("cameras: [unclosed", "", "not valid YAML"),
         ("- just\n- a list\n", "", "mapping of sections"),
@@ -333,3 +346,28 @@ def test_validate_config_accepts_the_project_config() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "OK (2 schools, 6 cameras)" in result.stdout
+
+
+def test_the_secrets_are_what_the_environment_put_into_secret_fields() -> None:
+    data = yaml.safe_load(_with(("timezone",), "Asia/Shanghai"))
+    data["cameras"][0]["stream"] = "rtsp://${CAM_HOST}:${CAM_PORT}/user=admin&password=${CAM_PW}&channel=1"
+    data["schools"][0]["name"] = "${SCHOOL_NAME}"
+    data["notify"] = {
+        "mqtt": {"password": "${MQTT_PW}"},
+        "webhooks": [{"url": "https://h/x", "secret_header": "X-Key", "secret": "literal-hook-key"}],
+    }
+    environ = {
+        "CAM_HOST": "10.20.1.11",
+        "CAM_PORT": "554",
+        "CAM_PW": "path-Pw-1",
+        "SCHOOL_NAME": "北关小学",
+        "MQTT_PW": "mqtt-Pw-2",
+    }
+    config = parse_config(yaml.safe_dump(data, allow_unicode=True), environ=environ)
+    secrets = config_secrets(config)
+    # In secret fields: the stream's password (by its shape and by value), its host (a ${VAR} in a
+    # secret field), the MQTT password and the webhook's key. Not the school's name (no secret
+    # field), nor the port (too short to mask by value without masking every such number).
+    assert secrets.values >= {"path-Pw-1", "10.20.1.11", "mqtt-Pw-2", "literal-hook-key"}
+    assert not secrets.values & {"北关小学", "554"}
+    assert secrets.mask("x path-Pw-1 y mqtt-Pw-2 z 554") == "x *** y *** z 554"

@@ -26,7 +26,7 @@ from patrol.store.tables import LookRow
 from patrol.types import CameraRole, EventType, LookKind, LookOutcome
 from tests.api.support import make_app
 from tests.conftest import free_port
-from tests.patrol.support import AROUND_THE_CLOCK, patrol_of
+from tests.patrol.support import AROUND_THE_CLOCK, around_the_clock, patrol_of
 
 PASSWORD = "Planted-Patrol-Secret-0b7"
 OPEN_TIMEOUT_S = 2.0
@@ -99,25 +99,6 @@ def _site(tmp_path: Path, config: PatrolConfig) -> tuple[Store, list[PatrolCamer
     return store, cameras
 
 
-def _calendar(max_gap_s: float, looks_per_hour: float) -> dict[str, object]:
-    return {
-        "default_timetable": "always",
-        "timetables": {
-            "always": {
-                "windows": {
-                    "all_day": {
-                        "spans": [{"start": "00:00", "end": "24:00"}],
-                        "roles": {
-                            role.value: {"weight": looks_per_hour, "max_gap_s": max_gap_s}
-                            for role in CameraRole
-                        },
-                    }
-                }
-            }
-        },
-    }
-
-
 def test_an_on_demand_patrol_looks_at_every_camera_of_the_school_within_the_bound_and_is_recorded(
     tmp_path: Path, detector, simulator_server
 ) -> None:  # type: ignore[no-untyped-def]
@@ -137,7 +118,7 @@ def test_an_on_demand_patrol_looks_at_every_camera_of_the_school_within_the_boun
     text = yaml.safe_dump(
         {
             # Random looks about once in two hours, so what happens now is the on-demand patrol.
-            "calendar": _calendar(max_gap_s=7 * 86400, looks_per_hour=0.5),
+            "calendar": around_the_clock(max_gap_s=7 * 86400, looks_per_hour=0.5),
             "sampling": {"workers": 2, "max_streams_per_school": 2, "mean_gap_fraction": 1.0},
             "schools": [{"id": "s1", "name": "School 1"}, {"id": "s2", "name": "School 2"}],
             "cameras": [
@@ -217,7 +198,7 @@ def test_no_log_line_or_status_figure_tells_a_future_visit_time(
     config = parse_config(
         yaml.safe_dump(
             {
-                "calendar": _calendar(max_gap_s=10, looks_per_hour=3600),
+                "calendar": around_the_clock(max_gap_s=10, looks_per_hour=3600),
                 "schools": [{"id": f"s{s}", "name": f"School {s}"} for s in range(3)],
                 "cameras": [
                     {
@@ -264,6 +245,8 @@ def test_no_log_line_or_status_figure_tells_a_future_visit_time(
         statuses.append(patrol.status())
         with TestClient(make_app(store, patrol=patrol)) as client:
             statuses.append(client.get("/healthz").json())
+            statuses.append(client.get("/readyz").json())
+        statuses.append({"metrics": patrol.metrics.exposition().decode()})
     finally:
         patrol.stop()
 

@@ -11,18 +11,21 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import delete
 
 from patrol.store import (
     AlreadyDecided,
     CameraRecord,
     Finding,
+    LookRecord,
     OnDemandNotFound,
     OnDemandRequest,
     SchoolRecord,
     Store,
     sqlite_url,
 )
-from patrol.types import CameraRole, EventStatus, EventType
+from patrol.store.tables import LookRow
+from patrol.types import CameraRole, EventStatus, EventType, LookKind, LookOutcome
 
 T0 = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
 
@@ -175,3 +178,26 @@ def test_schools_with_open_hazards_are_those_with_an_ongoing_undismissed_event(b
     assert store.schools_with_open_hazards() == {"s1"}
     store.end_condition("booth-1", EventType.GUARD_ABSENT, T0 + timedelta(minutes=4))
     assert store.schools_with_open_hazards() == set()
+
+
+def test_camera_health_follows_each_look_without_reading_the_looks(booth_store: Store) -> None:
+    [before] = booth_store.camera_health()
+    assert (before.last_look_at, before.last_outcome, before.last_ok_at) == (None, None, None)
+
+    def look(minute: int, outcome: LookOutcome) -> None:
+        at = T0 + timedelta(minutes=minute)
+        booth_store.record_look(LookRecord("booth-1", LookKind.RANDOM, at, at, outcome))
+
+    look(0, LookOutcome.OK)
+    look(1, LookOutcome.OK)
+    look(2, LookOutcome.UNREACHABLE)
+    [health] = booth_store.camera_health()
+    assert health.last_outcome is LookOutcome.UNREACHABLE
+    assert (health.last_look_at, health.last_ok_at) == (T0 + timedelta(minutes=2), T0 + timedelta(minutes=1))
+    # What the dashboard shows comes from camera_status: the looks themselves may be pruned.
+    with booth_store.orm_sessions.begin() as session:
+        session.execute(delete(LookRow))
+    assert booth_store.camera_health() == [health]
+    look(3, LookOutcome.OK)
+    [health] = booth_store.camera_health()
+    assert (health.last_outcome, health.last_ok_at) == (LookOutcome.OK, T0 + timedelta(minutes=3))

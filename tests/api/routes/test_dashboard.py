@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import cast
 
 import pytest
 from fastapi.testclient import TestClient
@@ -182,3 +183,14 @@ def test_every_label_exists_in_both_languages() -> None:
             assert zh != en
     assert LANGUAGES == ("zh-CN", "en")
     assert all(len(pair) == 2 and all(pair) for pair in ENTRIES.values())
+
+
+def test_a_station_users_dashboard_names_no_other_stations_camera(store: Store, site: Site) -> None:
+    with bearer_client(make_app(store), "north-officer") as north:
+        html = north.get("/").text
+    config = page_config(html)
+    assert set(cast(dict[str, str], config["cameras"])) == {"north-booth", "north-gate"}
+    south_camera = next(camera for camera in site_config().cameras if camera.school == "south")
+    # The page's JSON escapes non-ASCII names, so look for both spellings.
+    for text in (south_camera.id, south_camera.name, json.dumps(south_camera.name)[1:-1]):
+        assert text not in html, text

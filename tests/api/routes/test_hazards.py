@@ -2,33 +2,25 @@
 
 from __future__ import annotations
 
+import csv
 import io
-import shutil
-import subprocess
+import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from openpyxl import load_workbook
 
 from patrol.hazards import HazardRegister
 from patrol.store import LookRecord
-from patrol.types import AuditAction, EventType, LookKind, LookOutcome
-from tests.api.support import DECIDED_AT, T0, SettableClock, Site, bearer_client, make_app
-from tests.conftest import _missing
+from patrol.types import AuditAction, EventStatus, EventType, LookKind, LookOutcome
+from tests.api.pdfs import pdf_text
+from tests.api.support import DECIDED_AT, T0, SettableClock, Site, bearer_client, finding, make_app
 
 API = "/api/v1"
 DEADLINE = (DECIDED_AT + timedelta(days=3)).isoformat()
-
-
-def pdf_text(pdf: bytes, tmp_path: Path) -> str:
-    if shutil.which("pdftotext") is None:
-        _missing("pdftotext is missing (Debian poppler-utils; scripts/bootstrap --test installs it)")
-    path = tmp_path / "out.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
-    ).stdout
 
 
 def _create(client, event_id: int, level: str = "notice"):  # type: ignore[no-untyped-def]
@@ -189,3 +181,84 @@ def test_stats_are_scoped_and_compare_with_the_previous_period(site: Site) -> No
         assert stats["by_rule"]["unregistered_entry"]["dismissal_rate"] == 1.0
         assert stats["mean_decision_s"] == pytest.approx(5 * 60)
         assert north.get(f"{API}/stats", params=period).json()["by_school"] == {"north": 3}
+
+
+def test_each_hazard_step_is_audited(site: Site) -> None:
+    clock = SettableClock(DECIDED_AT)
+    app = make_app(site.store, clock=clock)
+    with bearer_client(app, "supervisor") as boss, bearer_client(app, "officer") as officer:
+        hazard = _create(boss, site.b.id).json()
+        url = f"{API}/hazards/{hazard['id']}"
+        later = (DECIDED_AT + timedelta(days=7)).isoformat()
+        assert boss.post(f"{url}/escalate", json={"deadline": later}).status_code == 200
+        assert boss.post(f"{url}/advance", json={"state": "rectifying"}).status_code == 200
+        assert boss.post(f"{url}/advance", json={"state": "rectified"}).status_code == 200
+        assert officer.post(f"{url}/verify", json={"note": "现场核查"}).status_code == 200
+    entries, _ = site.store.list_audit()
+    logged = [(e.username, e.action.value, e.target, e.school_id) for e in reversed(entries)]
+    target = f"hazard:{hazard['id']}"
+    assert logged == [
+        ("supervisor", "hazard_created", target, "north"),
+        ("supervisor", "hazard_escalated", target, "north"),
+        ("supervisor", "hazard_advanced", target, "north"),
+        ("supervisor", "hazard_advanced", target, "north"),
+        ("officer", "hazard_verified", target, "north"),
+    ]
+    assert entries[-1].detail["event_id"] == site.b.id
+
+
+@pytest.mark.parametrize("bad", ["nul\x00here", "lone \ud800 surrogate"], ids=["nul", "surrogate"])
+def test_owner_and_notes_that_no_store_can_hold_are_422(site: Site, bad: str) -> None:
+    app = make_app(site.store)
+    body = {"event_id": site.b.id, "deadline": DEADLINE, "owner": "王校长"}
+    with bearer_client(app, "supervisor") as boss:
+
+        def post(url: str, sent: dict[str, object]) -> httpx.Response:
+            # Escaped JSON, as a hostile client may send it ("\ud800"), which UTF-8 cannot carry.
+            return boss.post(url, content=json.dumps(sent), headers={"Content-Type": "application/json"})
+
+        for field in ("owner", "note"):
+            refused = post(f"{API}/hazards", {**body, field: bad})
+            assert refused.status_code == 422, (field, refused.text)
+            assert field in refused.text
+        hazard = boss.post(f"{API}/hazards", json=body).json()
+        url = f"{API}/hazards/{hazard['id']}"
+        assert post(f"{url}/advance", {"state": "rectifying", "note": bad}).status_code == 422
+        assert post(f"{url}/escalate", {"deadline": DEADLINE, "note": bad}).status_code == 422
+        assert post(f"{url}/verify", {"note": bad}).status_code == 422
+
+
+def test_report_cells_that_look_like_formulas_are_text(site: Site) -> None:
+    hostile = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)"]
+    for n, summary in enumerate(hostile):
+        found = finding("north-gate", EventType.CAMERA_OBSTRUCTED, T0 + timedelta(hours=1, minutes=n), None)
+        site.store.record_finding(replace(found, summary=summary))
+        site.store.end_condition(
+            "north-gate", EventType.CAMERA_OBSTRUCTED, T0 + timedelta(hours=1, minutes=n)
+        )
+    app = make_app(site.store)
+    period = {"from": T0.isoformat(), "to": (T0 + timedelta(days=1)).isoformat()}
+    with bearer_client(app, "supervisor") as boss:
+        csv_text = boss.get(f"{API}/reports", params={**period, "format": "csv"}).content.decode("utf-8-sig")
+        xlsx = boss.get(f"{API}/reports", params={**period, "format": "xlsx"}).content
+    cells = [cell for row in csv.reader(io.StringIO(csv_text)) for cell in row]
+    for summary in hostile:
+        assert summary not in cells  # never a cell a spreadsheet would evaluate
+        assert "'" + summary in cells
+    sheet = load_workbook(io.BytesIO(xlsx))["发现问题"]
+    written = {cell.value: cell.data_type for row in sheet.iter_rows(min_row=2) for cell in row}
+    for summary in hostile:
+        assert written.get(summary) == "s", (summary, written.get(summary))
+
+
+def test_a_past_deadline_for_another_stations_hazard_is_404_not_409(site: Site) -> None:
+    app = make_app(site.store)
+    past = (DECIDED_AT - timedelta(days=1)).isoformat()
+    south = site.store.record_finding(finding("south-gate", EventType.LOITERING, T0, 60))
+    site.store.decide(south.id, EventStatus.CONFIRMED, "已通报", DECIDED_AT)
+    with bearer_client(app, "supervisor") as boss, bearer_client(app, "north-supervisor") as north:
+        hazard = _create(boss, south.id).json()
+        escalated = north.post(f"{API}/hazards/{hazard['id']}/escalate", json={"deadline": past})
+        assert escalated.status_code == 404, escalated.text
+        created = north.post(f"{API}/hazards", json={"event_id": south.id, "deadline": past, "owner": "x"})
+        assert created.status_code == 404, created.text

@@ -21,6 +21,9 @@ class RecordingPatrol:
     def status(self) -> dict[str, object]:
         return {"running": True}
 
+    def readiness_problem(self) -> str | None:
+        return None
+
     def request_on_demand(self, school_id: str, requested_by: str) -> OnDemandRecord:
         cameras = [c for c in self.store.list_cameras() if c.school_id == school_id]
         if not cameras:

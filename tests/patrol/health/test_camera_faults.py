@@ -103,3 +103,19 @@ def test_a_fault_becomes_its_event_and_the_event_closes_when_the_camera_is_mende
     patrol.run_look("cam", LookKind.RANDOM)
     assert _ongoing(store) == set()
     assert store.get_event(event.id).ended_at is not None
+
+
+def test_a_frozen_camera_is_found_on_its_second_look_and_stays_found(
+    camera: Camera, detector, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A stuck encoder sends the same settled picture for ever: the second look finds it, and no
+    later look closes the event while the picture stays stuck."""
+    patrol, store = _patrol(camera, detector, tmp_path)
+    camera.serve(fault=Fault.FROZEN)
+    patrol.run_look("cam", LookKind.RANDOM)
+    assert _ongoing(store) == set(), "one look alone cannot tell a frozen picture from a still scene"
+    for look in range(2, 11):
+        report = patrol.run_look("cam", LookKind.RANDOM)
+        assert _ongoing(store) == {EventType.CAMERA_FROZEN}, f"look {look}: {report.record.detail}"
+    [event] = store.list_events(camera_id="cam", event_type=EventType.CAMERA_FROZEN)[0]
+    assert event.ongoing and event.looks == 9

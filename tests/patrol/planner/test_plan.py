@@ -11,6 +11,7 @@ from collections import Counter
 import pytest
 
 from patrol.planner import CameraPace, LookCosts, Priority, SchoolCalendar, VisitPlan
+from patrol.stream_slots import StreamSlots
 from patrol.types import CameraRole, LookKind
 from tests.patrol.planner.support import (
     DAY,
@@ -336,3 +337,28 @@ def test_overlapping_on_demand_requests_each_wait_for_a_look_at_every_camera() -
         completed += plan.finished(visit.camera_id, at)
     assert completed == [first, second]
     assert (first.completed_at, second.completed_at) == (MONDAY + 3, MONDAY + 4)
+
+
+def test_snapshots_and_patrol_looks_share_the_school_limit() -> None:
+    slots = StreamSlots(per_school=2)
+    plan = new_plan(
+        county(1, 3, timetable="always"),
+        constant_calendar(1, 86400),
+        workers=10,
+        max_per_school=2,
+        slots=slots,
+    )
+    plan.request_on_demand("s0", MONDAY, within_s=120)
+    assert slots.try_take("s0-c0", "s0")  # an officer's "look now" at camera 0
+    [visit] = plan.due(MONDAY)
+    assert visit.camera_id != "s0-c0"  # never a second stream to the camera
+    assert slots.open_at("s0") == 2
+    assert plan.due(MONDAY + 1) == []  # the school's uplink is full
+    assert not slots.try_take("s0-c2", "s0")  # and so is it for the next snapshot
+    slots.release("s0-c0", "s0")  # the snapshot is done: the patrol goes on without a look finishing
+    [second] = plan.due(MONDAY + 2)
+    assert second.camera_id not in {visit.camera_id}
+    assert slots.open_at("s0") == 2
+    plan.finished(visit.camera_id, MONDAY + 3)
+    plan.finished(second.camera_id, MONDAY + 3)
+    assert slots.open_at("s0") == 0

@@ -123,9 +123,44 @@ def test_the_human_summary(capsys: pytest.CaptureFixture[str]) -> None:
     assert "3 schools, 30 cameras, 2 h" in text and "coverage:" in text and "unpredictability" in text
 
 
+def _run_with(*extra: str) -> dict:  # type: ignore[type-arg]
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["plan", "simulate", *COUNTY, "--capacity", str(ENOUGH), "--json", *extra]) == 0
+    return dict(json.loads(out.getvalue()))
+
+
+@pytest.fixture(scope="module")
+def fewest() -> dict:  # type: ignore[type-arg]
+    return _run_with("--detector-fps", "5")
+
+
+def test_the_detector_sets_the_machines_a_county_needs(fewest: dict) -> None:  # type: ignore[type-arg]
+    needed = fewest["machines_needed"]
+    assert needed is not None and 1 < needed <= ENOUGH, fewest["machines_tried"]
+    assert fewest["shortfall"]["reported"] is False and fewest["coverage"] == 1.0
+    assert fewest["detector"]["machines"] == needed
+    assert 0 < fewest["detector"]["utilisation"] < 1
+    # One machine fewer is short: its detectors stretch the looks and the planner sheds.
+    short = _run_with("--detector-fps", "5", "--machines", str(needed - 1))
+    assert short["shortfall"]["reported"] is True
+    assert short["detector"]["clip_look_stretch"]["p95"] > fewest["detector"]["clip_look_stretch"]["p95"]
+
+
+def test_a_fast_detector_leaves_the_fixed_look_times_alone(enough: dict) -> None:  # type: ignore[type-arg]
+    fast = _run_with("--detector-fps", "1000", "--machines", str(ENOUGH))
+    assert fast["detector"]["clip_look_stretch"]["max"] == pytest.approx(1.0)
+    assert fast["shortfall"]["reported"] is False
+    assert fast["coverage"] == enough["coverage"] == 1.0
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
+        (["--machines", "2"], "--machines needs --detector-fps"),
         (["--cameras", "5", "--schools", "3"], "two cameras per school"),
         (["--start", "monday"], "not an ISO date-time"),
         (["--timezone", "Mars/Olympus"], "unknown time zone"),

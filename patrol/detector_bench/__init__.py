@@ -1,0 +1,1 @@
+"""`patrol bench detector`: every available backend on the same frames, against the PyTorch reference."""
