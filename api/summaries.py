@@ -34,8 +34,9 @@ def _guard_absent(d: dict[str, Any], event: EventRecord, zone: ZoneInfo) -> str:
 
 def _loitering(d: dict[str, Any], event: EventRecord, zone: ZoneInfo) -> str:
     return (
-        f"{_clock(d['suspected_at'], zone)} 有人在「{d['zone']}」区域停留 {_num(d['longest_stay_s'])} 秒"
-        f"（阈值 {_num(d['min_dwell_s'])} 秒），{event.first_seen.astimezone(zone):%H:%M:%S} 复查时仍在"
+        f"{_clock(d['suspected_at'], zone)} 有人在「{d['zone']}」区域停留 {_num(d['first_stay_s'])} 秒；"
+        f"{event.first_seen.astimezone(zone):%H:%M:%S} 复查时同一人（外观相似度 {d['similarity']}）"
+        f"再次停留 {_num(d['follow_up_stay_s'])} 秒（停留 {_num(d['min_dwell_s'])} 秒起算）"
     )
 
 

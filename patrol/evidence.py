@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patrol.geometry import DirectedLine, Polygon
-from patrol.rules.base import Look, Verdict
+from patrol.rules.base import Comparison, Look, Verdict
 from patrol.rules.paths import foot_paths
 
 _ZONE = (0, 200, 255)
@@ -55,7 +55,25 @@ def evidence_jpeg(
         cv2.rectangle(canvas, (x1, y1), (x2, y2), color, 2)
         if track_id >= 0:
             _label(canvas, f"#{track_id}", (x1, y1), color)
+    if verdict.comparison is not None:
+        canvas = np.hstack([canvas, _comparison_panel(verdict.comparison, height)])
     return captioned_jpeg(canvas, caption)
+
+
+def _comparison_panel(comparison: Comparison, height: int) -> NDArray[np.uint8]:
+    """The two crops side by side at a common height, labelled with the looks' times and the score."""
+    crop_h = max(height - 60, 32)
+    crops = []
+    for crop in (comparison.before, comparison.after):
+        width = max(round(crop.shape[1] * crop_h / crop.shape[0]), 1)
+        crops.append(cv2.resize(crop, (width, crop_h), interpolation=cv2.INTER_LINEAR))
+    gap = np.zeros((crop_h, 6, 3), np.uint8)
+    pair = np.hstack([crops[0], gap, crops[1]])
+    panel = np.zeros((height, pair.shape[1] + 12, 3), np.uint8)
+    panel[24 : 24 + crop_h, 6 : 6 + pair.shape[1]] = pair
+    _label(panel, comparison.when, (6, 18), (255, 255, 255))
+    _label(panel, comparison.score, (6, min(24 + crop_h + 16, height - 28)), (255, 255, 255))
+    return panel
 
 
 def captioned_jpeg(image: NDArray[np.uint8], caption: str) -> bytes:

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from detectors.appearance import describe
 from detectors.tracker import track_clip
 from detectors.types import Detections, PersonDetector
 from patrol.cameras import PatrolCamera
@@ -148,8 +149,9 @@ class Looker:
             camera.id,
             started_at,
             [f.offset_s for f in frames],
-            [snapshot_detections, *clip_detections],
+            described([f.image for f in frames], [snapshot_detections, *clip_detections]),
             follow_up=kind is LookKind.FOLLOW_UP,
+            aspect=_aspect(snapshot.image),
         )
         return _Observation(frames, look, health, reference)
 
@@ -229,12 +231,25 @@ def tracked_look(
     detections: Sequence[Detections],
     *,
     follow_up: bool = False,
+    aspect: float | None = None,
 ) -> Look:
     """The look the rules judge: the snapshot's detections, then the clip's, linked into tracks."""
     if len(detections) > 1:
         detections = track_clip(list(detections), list(offsets_s))
     observed = tuple(ObservedFrame(o, d) for o, d in zip(offsets_s, detections, strict=True))
-    return Look(camera_id, started_at, observed, follow_up=follow_up)
+    if aspect is None:
+        return Look(camera_id, started_at, observed, follow_up=follow_up)
+    return Look(camera_id, started_at, observed, follow_up=follow_up, aspect=aspect)
+
+
+def described(images: Sequence[NDArray[np.uint8]], detections: Sequence[Detections]) -> list[Detections]:
+    """Each person's appearance, cut from the picture while the pixels are at hand: rules see
+    only detections, and a follow-up must tell whether it shows the same person."""
+    return [d.with_appearances(describe(image, d.boxes)) for image, d in zip(images, detections, strict=True)]
+
+
+def _aspect(image: NDArray[np.uint8]) -> float:
+    return image.shape[1] / image.shape[0]
 
 
 def _jpeg(image: NDArray[np.uint8]) -> bytes:

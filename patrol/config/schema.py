@@ -80,6 +80,18 @@ class UnregisteredEntryConfig(Section):
 class LoiteringConfig(Section):
     zone: str = Field(description="Zone outside the gate watched for lingering")
     min_dwell_s: float = Field(8, ge=1, le=3600, description="Stay within one clip that raises suspicion")
+    stay_reach_heights: float = Field(
+        1.6,
+        gt=0,
+        le=20,
+        description="A stay keeps the feet within a square this many person heights across; walking farther is passing by",
+    )
+    min_similarity: float = Field(
+        0.97,
+        ge=0,
+        le=1,
+        description="Appearance similarity at which the follow-up's stayer is taken for the suspect",
+    )
     confirm_after_s: float = Field(120, ge=1, le=7200, description="Delay of the confirming look")
     windows: tuple[str, ...] = Field(description="Named windows when the rule applies")
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from detectors.types import Detections, PersonDetector
 from patrol.config.schema import SamplingConfig
 from patrol.eval.offline_looks import EncodedTimeline
-from patrol.look import tracked_look
+from patrol.look import described, tracked_look
 from patrol.rules import Look, Rule
 
 
@@ -26,14 +26,17 @@ class DetectedLook:
     started_at: datetime
     snapshot_at: datetime
     offsets_s: tuple[float, ...]  # of the snapshot (0) and the clip frames after it
-    detections: tuple[Detections, ...]  # per picture, at the detection floor
+    detections: tuple[Detections, ...]  # per picture, at the detection floor, described
+    aspect: float  # picture width over height
 
     def at_confidence(self, confidence: float, rules: Sequence[Rule]) -> Look:
         """The look the rules would judge had the detector run at `confidence`."""
         frames = [d.with_min_score(confidence) for d in self.detections]
         if not any(rule.wants_clip(frames[0], self.snapshot_at) for rule in rules):
             frames = frames[:1]
-        return tracked_look(self.camera_id, self.started_at, self.offsets_s[: len(frames)], frames)
+        return tracked_look(
+            self.camera_id, self.started_at, self.offsets_s[: len(frames)], frames, aspect=self.aspect
+        )
 
     def ended_at(self, look: Look) -> datetime:
         """When the look ends, which is when the patrol judges it."""
@@ -57,10 +60,13 @@ def detect_look(
     # Fewer detections never make a rule want a clip that these do not.
     wanted = any(rule.wants_clip(found, snapshot_at) for rule in rules)
     clip = timeline.clip(snapshot, sampling.clip_s, sampling.clip_fps) if wanted else []
+    images = [snapshot.frame.image, *(frame.image for frame in clip)]
+    image = snapshot.frame.image
     return DetectedLook(
         camera_id,
         scenario_start + timedelta(seconds=offset_s),
         snapshot_at,
         (0.0, *(frame.offset_s for frame in clip)),
-        (found, *detector.detect([frame.image for frame in clip])),
+        tuple(described(images, [found, *detector.detect(images[1:])])),
+        image.shape[1] / image.shape[0],
     )

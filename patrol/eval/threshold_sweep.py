@@ -38,7 +38,10 @@ DEFAULT_CONFIDENCE = float(DetectorConfig.model_fields["confidence"].default)
 RULE_THRESHOLDS: dict[EventType, dict[str, tuple[float, ...]]] = {
     EventType.GUARD_ABSENT: {},
     EventType.UNREGISTERED_ENTRY: {"min_desk_dwell_s": (1, 2, 3, 4, 6), "min_observed_s": (3, 4, 5, 6, 8)},
-    EventType.LOITERING: {"min_dwell_s": (4, 6, 8, 10, 12)},
+    EventType.LOITERING: {
+        "min_dwell_s": (4, 6, 8, 10, 12),
+        "stay_reach_heights": (1.0, 1.25, 1.5, 1.6, 1.75, 2.0, 3.0),
+    },
 }
 # Where each rule's default thresholds are declared.
 _RULE_CONFIGS: dict[EventType, type[BaseModel]] = {

@@ -8,6 +8,9 @@ from enum import StrEnum
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+import numpy as np
+from numpy.typing import NDArray
+
 from detectors.types import Detections
 from patrol.types import EventType
 from patrol.windows import ActiveWindows
@@ -27,6 +30,9 @@ class Look:
     started_at: datetime
     frames: tuple[ObservedFrame, ...]
     follow_up: bool = False
+    # Picture width over height: normalized x and y are different lengths. Looks built from
+    # pictures set it; 16:9 is what most cameras send.
+    aspect: float = 16 / 9
 
     @property
     def has_clip(self) -> bool:
@@ -45,6 +51,16 @@ class VerdictState(StrEnum):
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """Two pictures of a person set side by side in the evidence, so an officer judges the match."""
+
+    before: NDArray[np.uint8]  # BGR crop from the earlier look
+    after: NDArray[np.uint8]  # BGR crop from this look
+    when: str  # the two looks' times
+    score: str  # how alike the rule found them
+
+
+@dataclass(frozen=True)
 class Verdict:
     event_type: EventType
     state: VerdictState
@@ -53,6 +69,7 @@ class Verdict:
     details: dict[str, Any] = field(default_factory=dict)
     evidence_frame: int = 0  # index into Look.frames of the picture that shows it best
     tracks: tuple[int, ...] = ()  # track ids the verdict is about, drawn on the evidence
+    comparison: Comparison | None = None  # a person then and now, shown beside the evidence frame
 
 
 class Rule(Protocol):

@@ -43,7 +43,12 @@ def build_rules(config: PatrolConfig, camera: CameraConfig) -> list[Rule]:
     if (loiter := camera.rules.loitering) is not None:
         rules.append(
             LoiteringRule(
-                zone(loiter.zone), loiter.min_dwell_s, loiter.confirm_after_s, timing(loiter.windows)
+                zone(loiter.zone),
+                loiter.min_dwell_s,
+                loiter.confirm_after_s,
+                timing(loiter.windows),
+                stay_reach_heights=loiter.stay_reach_heights,
+                min_similarity=loiter.min_similarity,
             )
         )
     return rules

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from detectors.appearance import Appearance
 from patrol.geometry import Polygon
 from patrol.rules.base import Look
 
@@ -17,6 +18,8 @@ class FootPath:
     times_s: NDArray[np.float32]  # offsets within the look
     points: NDArray[np.float32]  # (N, 2) foot points, normalized
     frame_indices: NDArray[np.int32]
+    heights: NDArray[np.float32]  # box heights, as shares of the picture height
+    appearances: tuple[Appearance, ...] = ()  # per sample, where the look described people
 
     def longest_stay(self, zone: Polygon, max_gap_s: float) -> float:
         """Longest span inside the zone, bridging misses shorter than `max_gap_s`."""
@@ -54,16 +57,62 @@ class FootPath:
                 best = (start, last)
         return best
 
+    def stay_in_place(
+        self, zone: Polygon, reach_heights: float, aspect: float, max_gap_s: float
+    ) -> tuple[int, int] | None:
+        """Longest run of samples (first, last index) with the feet in the zone and within a
+        square `reach_heights` person heights across, bridging misses shorter than `max_gap_s`.
+
+        Pacing up and down by the gate stays within the square; walking along the zone leaves it
+        after a few seconds, however long the zone. `aspect` (picture width over height) turns
+        normalized x into the lengths that heights measure.
+        """
+        inside = zone.contains(self.points).tolist()
+        reach = reach_heights * float(np.median(self.heights))
+        xs = self.points[:, 0] * aspect
+        ys = self.points[:, 1]
+        times = self.times_s.tolist()
+        best: tuple[int, int] | None = None
+        for first in range(len(times)):
+            if not inside[first]:
+                continue
+            last = first
+            for index in range(first + 1, len(times)):
+                if times[index] - times[index - 1] > max_gap_s or not inside[index]:
+                    break
+                if np.ptp(xs[first : index + 1]) > reach or np.ptp(ys[first : index + 1]) > reach:
+                    break
+                last = index
+            if best is None or times[last] - times[first] > times[best[1]] - times[best[0]]:
+                best = (first, last)
+        return best
+
 
 def foot_paths(look: Look) -> list[FootPath]:
-    by_track: dict[int, list[tuple[float, float, float, int]]] = {}
+    by_track: dict[int, list[tuple[float, float, float, int, float]]] = {}
+    described: dict[int, list[Appearance]] = {}
     for index, frame in enumerate(look.frames):
-        feet = frame.detections.foot_points
-        for track_id, (x, y) in zip(frame.detections.track_ids.tolist(), feet.tolist(), strict=True):
+        detections = frame.detections
+        feet = detections.foot_points
+        heights = (detections.boxes[:, 3] - detections.boxes[:, 1]).tolist()
+        for slot, track_id in enumerate(detections.track_ids.tolist()):
             if track_id >= 0:
-                by_track.setdefault(track_id, []).append((frame.offset_s, x, y, index))
+                x, y = feet[slot].tolist()
+                by_track.setdefault(track_id, []).append((frame.offset_s, x, y, index, heights[slot]))
+                if detections.appearances:
+                    described.setdefault(track_id, []).append(detections.appearances[slot])
     paths = []
     for track_id, samples in sorted(by_track.items()):
         data = np.asarray(samples, np.float32)
-        paths.append(FootPath(track_id, data[:, 0], data[:, 1:3], data[:, 3].astype(np.int32)))
+        appearances = tuple(described.get(track_id, ()))
+        paths.append(
+            FootPath(
+                track_id,
+                data[:, 0],
+                data[:, 1:3],
+                data[:, 3].astype(np.int32),
+                data[:, 4],
+                appearances if len(appearances) == len(samples) else (),
+            )
+        )
     return paths

@@ -107,7 +107,11 @@ class UnregisteredEntryRule:
         if not (watched_long or watched_from_beyond_desk):
             return None  # it may have registered before the look began
         before = FootPath(
-            path.track_id, path.times_s[:after], path.points[:after], path.frame_indices[:after]
+            path.track_id,
+            path.times_s[:after],
+            path.points[:after],
+            path.frame_indices[:after],
+            path.heights[:after],
         )
         dwell = before.longest_stay(self.desk, _DESK_GAP_S)
         return _Entry(path.track_id, crossed_at_s, dwell, int(path.frame_indices[after]))

@@ -82,15 +82,19 @@ def loitering(camera: PatrolCamera, seen_at: datetime) -> Finding:
     suspected = seen_at - timedelta(seconds=30)
     details = {
         "zone": "outside",
-        "longest_stay_s": 11.0,
+        "first_stay_s": 11.0,
+        "follow_up_stay_s": 9.0,
+        "similarity": 0.991,
+        "min_similarity": 0.97,
         "min_dwell_s": 8.0,
         "confirm_after_s": 30.0,
         "suspected_at": suspected.isoformat(),
         "model": MODEL[0],
     }
     summary = (
-        f"someone in the outside zone at {suspected.astimezone(ZONE):%H:%M} (stayed 11 s, threshold 8 s) "
-        f"and still there at {seen_at.astimezone(ZONE):%H:%M}"
+        f"someone stayed 11 s in the outside zone at {suspected.astimezone(ZONE):%H:%M:%S}; the same person "
+        f"(appearance similarity 0.991) stayed 9 s again at {seen_at.astimezone(ZONE):%H:%M:%S} "
+        "(a stay counts from 8 s)"
     )
     jpeg = _evidence(camera, EventType.LOITERING, "outside_loiter", 7.0, seen_at)
     return Finding(camera.id, EventType.LOITERING, seen_at, summary, details, jpeg, *MODEL)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from detectors.appearance import BANDS, Appearance
 from detectors.types import Detections
 from patrol.config.schema import TimeSpanConfig
 from patrol.rules import Look, ObservedFrame, RuleTiming
@@ -23,20 +24,38 @@ MORNING_ONLY = RuleTiming(
 Person = tuple[float, float, int]  # feet x, feet y, track id
 
 
-def people(*persons: Person, height: float = 0.5) -> Detections:
+def dressed_as(who: int) -> Appearance:
+    """A scripted person's appearance: each `who` wears its own colour, unlike every other."""
+    histograms = np.zeros((len(BANDS), 54), np.float32)
+    histograms[:, who % 54] = 1.0
+    return Appearance(histograms, np.full((128, 64, 3), (who * 40) % 256, np.uint8))
+
+
+def people(*persons: Person, height: float = 0.5, who: Mapping[int, int] | None = None) -> Detections:
+    """Persons by their feet; each looks like `who[track]` (by default, a person per track)."""
     if not persons:
         return Detections.empty()
     boxes = np.asarray([[x - 0.05, y - height, x + 0.05, y] for x, y, _ in persons], np.float32)
+    who = who or {}
     return Detections(
         boxes,
         np.full(len(persons), 0.9, np.float32),
         np.zeros(len(persons), np.int32),
         np.asarray([track for *_, track in persons], np.int32),
+        tuple(dressed_as(who.get(track, track)) for *_, track in persons),
     )
 
 
-def look(frames: Sequence[Sequence[Person]], *, fps: float = 2.0, at: datetime = MONDAY_8AM) -> Look:
-    observed = tuple(ObservedFrame(index / fps, people(*persons)) for index, persons in enumerate(frames))
+def look(
+    frames: Sequence[Sequence[Person]],
+    *,
+    fps: float = 2.0,
+    at: datetime = MONDAY_8AM,
+    who: Mapping[int, int] | None = None,
+) -> Look:
+    observed = tuple(
+        ObservedFrame(index / fps, people(*persons, who=who)) for index, persons in enumerate(frames)
+    )
     return Look("cam", at, observed)
 
 
