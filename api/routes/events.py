@@ -132,10 +132,9 @@ def _evidence_response(request: Request, store: Store, viewer: Viewer, event_id:
     if n > len(event.evidence):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"event {event_id} has no evidence file {n}")
     evidence = event.evidence[n - 1]
-    path = store.evidence_file(evidence)
     try:
-        content = path.read_bytes()
-    except (FileNotFoundError, IsADirectoryError):
+        content = store.evidence_picture(evidence)
+    except FileNotFoundError:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, f"evidence file {n} of event {event_id} is missing"
         ) from None

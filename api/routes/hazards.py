@@ -187,7 +187,7 @@ def notice_facts(
     pictures = []
     for evidence in event.evidence[:3]:
         try:
-            pictures.append(store.evidence_file(evidence).read_bytes())
+            pictures.append(store.evidence_picture(evidence))
         except OSError:
             continue  # a lost file leaves the notice without that picture, not unissued
     return NoticeFacts(

@@ -130,7 +130,7 @@ def report_data(
         thumbnail = None
         if event.evidence:
             try:
-                thumbnail = store.evidence_file(event.evidence[0]).read_bytes()
+                thumbnail = store.evidence_picture(event.evidence[0])
             except OSError:
                 thumbnail = None
         rows.append(

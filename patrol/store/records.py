@@ -185,3 +185,11 @@ class OnDemandRecord:
     def on_time(self) -> bool | None:
         """None while under way."""
         return None if self.completed_at is None else self.completed_at <= self.deadline_at
+
+
+@dataclass(frozen=True)
+class CameraMemory:
+    """A camera's saved rule and health memory (patrol.camera_memory) and the follow-up it asked for."""
+
+    memory: bytes
+    follow_up_at: datetime | None = None

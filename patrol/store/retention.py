@@ -105,17 +105,17 @@ def prune(
     if evidence_before is not None:
         pictures = _dismissed_evidence(evidence_before)
         if dry_run:
-            for path in _paths_by_id(sessions, pictures, None).values():
+            for path, stored in _paths_by_id(sessions, pictures, None).values():
                 evidence += 1
-                evidence_bytes += _size(evidence_dir / path)
+                evidence_bytes += _size(evidence_dir / path) if stored is None else stored
         else:
             while rows := _paths_by_id(sessions, pictures, policy.batch_size):
                 with sessions.begin() as session:
                     session.execute(delete(EvidenceRow).where(EvidenceRow.id.in_(list(rows))))
                 # The rows are gone first: a crash between leaves an unreferenced file, never a
                 # row whose picture is missing.
-                for path in rows.values():
-                    evidence_bytes += _unlink(evidence_dir / path)
+                for path, stored in rows.values():
+                    evidence_bytes += _unlink(evidence_dir / path) if stored is None else stored
                 evidence += len(rows)
                 batches += 1
                 pause()
@@ -156,12 +156,12 @@ def _old_look_page(sessions: sessionmaker[Session], before: datetime, after: int
         return list(session.scalars(query))
 
 
-def _dismissed_evidence(before: datetime) -> Select[int, str]:
+def _dismissed_evidence(before: datetime) -> Select[int, str, int | None]:
     dismissed = select(EventRow.id).where(
         EventRow.status == EventStatus.DISMISSED.value, EventRow.decided_at < before
     )
     return (
-        select(EvidenceRow.id, EvidenceRow.relative_path)
+        select(EvidenceRow.id, EvidenceRow.relative_path, func.length(EvidenceRow.content))
         .where(EvidenceRow.event_id.in_(dismissed))
         .order_by(EvidenceRow.id)
     )
@@ -173,10 +173,11 @@ def _paths(sessions: sessionmaker[Session], query: Select[int, str], limit: int 
 
 
 def _paths_by_id(
-    sessions: sessionmaker[Session], query: Select[int, str], size: int | None
-) -> dict[int, str]:
+    sessions: sessionmaker[Session], query: Select[int, str, int | None], size: int | None
+) -> dict[int, tuple[str, int | None]]:
+    """Evidence rows by id: the picture's file, and its size where the row holds the picture itself."""
     with sessions() as session:
-        return {row_id: path for row_id, path in session.execute(query.limit(size))}
+        return {row_id: (path, stored) for row_id, path, stored in session.execute(query.limit(size))}
 
 
 def _size(path: Path) -> int:

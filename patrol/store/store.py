@@ -21,6 +21,7 @@ from patrol.store.records import (
     AuditEntry,
     AuditRecord,
     CameraHealthRecord,
+    CameraMemory,
     CameraRecord,
     DecisionRecord,
     EventRecord,
@@ -36,6 +37,7 @@ from patrol.store.records import (
 from patrol.store.retention import PruneReport, RetentionPolicy, prune
 from patrol.store.tables import (
     AuditRow,
+    CameraMemoryRow,
     CameraReferenceRow,
     CameraRow,
     CameraStatusRow,
@@ -149,6 +151,8 @@ class Store:
         self._engine = _engine(url)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         self.evidence_dir = evidence_dir
+        # A shared database (PostgreSQL) holds the pictures too, so every machine can serve them.
+        self.pictures_in_database = self._engine.dialect.name == "postgresql"
         self._listeners: list[ChangeListener] = []
 
     # Change notices ------------------------------------------------------------------------
@@ -266,7 +270,10 @@ class Store:
 
     # Looks and findings --------------------------------------------------------------------
 
-    def record_look(self, look: LookRecord) -> int:
+    def record_look(
+        self, look: LookRecord, *, visit_id: str | None = None, memory: CameraMemory | None = None
+    ) -> int:
+        """The look, and with it (one transaction) the camera's memory and the planner order it answered."""
         with self._sessions.begin() as session:
             row = LookRow(
                 camera_id=look.camera_id,
@@ -277,11 +284,45 @@ class Store:
                 frames=look.frames,
                 max_persons=look.max_persons,
                 detail=look.detail,
+                visit_id=visit_id,
             )
             session.add(row)
             session.flush()
             _keep_status(session, row)
+            if memory is not None:
+                session.merge(
+                    CameraMemoryRow(
+                        camera_id=look.camera_id,
+                        memory=memory.memory,
+                        saved_at=look.finished_at,
+                        follow_up_at=memory.follow_up_at,
+                    )
+                )
             return row.id
+
+    def look_answered(self, visit_id: str) -> bool:
+        """Whether a look already answered this planner order (a redelivered order is not run again)."""
+        with self._sessions() as session:
+            return session.scalar(select(LookRow.id).where(LookRow.visit_id == visit_id)) is not None
+
+    def camera_memory(self, camera_id: str) -> bytes | None:
+        with self._sessions() as session:
+            row = session.get(CameraMemoryRow, camera_id)
+            return None if row is None else row.memory
+
+    def follow_ups_wanted(self) -> dict[str, datetime]:
+        """The follow-up looks cameras' rules asked for, by camera: a new planner makes them."""
+        query = select(CameraMemoryRow.camera_id, CameraMemoryRow.follow_up_at).where(
+            CameraMemoryRow.follow_up_at.is_not(None)
+        )
+        with self._sessions() as session:
+            return {camera_id: at for camera_id, at in session.execute(query) if at is not None}
+
+    def last_looked(self) -> dict[str, datetime]:
+        """Each camera's latest look, so a planner that starts keeps every camera's gap clock."""
+        query = select(CameraStatusRow.camera_id, CameraStatusRow.last_look_at)
+        with self._sessions() as session:
+            return {camera_id: at for camera_id, at in session.execute(query)}
 
     def count_looks(self, *, camera_id: str | None = None) -> int:
         query = select(func.count(LookRow.id))
@@ -348,14 +389,23 @@ class Store:
         assert finding.evidence_jpeg is not None
         day = finding.seen_at.strftime("%Y-%m-%d")
         relative = Path(finding.camera_id) / day / f"{event_id}-{uuid.uuid4().hex[:12]}.jpg"
-        # Written and synced before the row commits, so a crash never leaves a row without its file.
-        _write_durably(self.evidence_dir / relative, finding.evidence_jpeg)
         return EvidenceRow(
             event_id=event_id,
             created_at=finding.seen_at,
             relative_path=relative.as_posix(),
             sha256=hashlib.sha256(finding.evidence_jpeg).hexdigest(),
+            content=self._keep_picture(relative, finding.evidence_jpeg),
         )
+
+    def _keep_picture(self, relative: Path, jpeg: bytes) -> bytes | None:
+        """The picture for its row's `content` (shared database), or written to the evidence folder.
+
+        A file is written and synced before its row commits, so a crash never leaves a row
+        without its file; in the database the two commit together."""
+        if self.pictures_in_database:
+            return jpeg
+        _write_durably(self.evidence_dir / relative, jpeg)
+        return None
 
     @staticmethod
     def _ongoing(session: Session, camera_id: str, event_type: EventType) -> EventRow | None:
@@ -373,15 +423,18 @@ class Store:
             row = session.get(CameraReferenceRow, camera_id)
             if row is None:
                 return None
-            try:
-                jpeg = (self.evidence_dir / row.relative_path).read_bytes()
-            except OSError:
-                return None  # a lost file means no reference: the next good look takes one
+            if row.content is not None:
+                jpeg = row.content
+            else:
+                try:
+                    jpeg = (self.evidence_dir / row.relative_path).read_bytes()
+                except OSError:
+                    return None  # a lost file means no reference: the next good look takes one
             return ReferenceRecord(camera_id, jpeg, row.taken_at, row.sharpness, row.dark_share)
 
     def set_reference(self, reference: ReferenceRecord) -> None:
         relative = Path("references") / f"{reference.camera_id}-{uuid.uuid4().hex[:12]}.jpg"
-        _write_durably(self.evidence_dir / relative, reference.jpeg)
+        content = self._keep_picture(relative, reference.jpeg)
         with self._sessions.begin() as session:
             session.merge(
                 CameraReferenceRow(
@@ -391,6 +444,7 @@ class Store:
                     sha256=hashlib.sha256(reference.jpeg).hexdigest(),
                     sharpness=reference.sharpness,
                     dark_share=reference.dark_share,
+                    content=content,
                 )
             )
 
@@ -546,7 +600,19 @@ class Store:
         return counts
 
     def evidence_file(self, evidence: EvidenceRecord) -> Path:
+        """Where a picture kept in the evidence folder lies (SQLite)."""
         return self.evidence_dir / evidence.relative_path
+
+    def evidence_picture(self, evidence: EvidenceRecord) -> bytes:
+        """The evidence picture as stored; FileNotFoundError when it is gone. Callers check the hash."""
+        with self._sessions() as session:
+            content = session.scalar(select(EvidenceRow.content).where(EvidenceRow.id == evidence.id))
+        if content is not None:
+            return content
+        try:
+            return self.evidence_file(evidence).read_bytes()
+        except IsADirectoryError:
+            raise FileNotFoundError(evidence.relative_path) from None
 
     def decide(
         self,

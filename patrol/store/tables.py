@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -75,6 +76,21 @@ class LookRow(Base):
     frames: Mapped[int] = mapped_column(Integer, default=0)
     max_persons: Mapped[int] = mapped_column(Integer, default=0)
     detail: Mapped[str] = mapped_column(Text, default="")
+    # The planner's order this look answered: a redelivered order finds it done and is not run twice.
+    visit_id: Mapped[str | None] = mapped_column(String(36), nullable=True, unique=True, index=True)
+
+
+class CameraMemoryRow(Base):
+    """What a camera's rules and health check remember between looks (patrol.camera_memory),
+    saved with each look, so any worker judges the camera's next look."""
+
+    __tablename__ = "camera_memory"
+
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"), primary_key=True)
+    memory: Mapped[bytes] = mapped_column(LargeBinary)
+    saved_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # A follow-up look the rules asked for, so a planner that starts afresh still makes it.
+    follow_up_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class CameraStatusRow(Base):
@@ -131,6 +147,9 @@ class EvidenceRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     relative_path: Mapped[str] = mapped_column(String(300))
     sha256: Mapped[str] = mapped_column(String(64))
+    # The picture itself where the database is shared by several machines (PostgreSQL); with
+    # SQLite it lies in the evidence folder at relative_path.
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class CameraReferenceRow(Base):
@@ -144,6 +163,7 @@ class CameraReferenceRow(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     sharpness: Mapped[float] = mapped_column(Float)
     dark_share: Mapped[float] = mapped_column(Float)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # as evidence.content
 
 
 class DecisionRow(Base):

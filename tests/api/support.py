@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import cast
@@ -13,6 +14,7 @@ import numpy as np
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select, update
 
 from api import ApiSettings, PatrolControl, SnapshotTaker, create_app
 from patrol.accounts import Accounts, Jurisdictions
@@ -20,6 +22,8 @@ from patrol.clock import Clock
 from patrol.config import PatrolConfig, parse_config
 from patrol.metrics import PatrolMetrics
 from patrol.store import CameraRecord, EventRecord, Finding, SchoolRecord, Store
+from patrol.store.records import EvidenceRecord
+from patrol.store.tables import EvidenceRow
 from patrol.stream_slots import StreamSlots
 from patrol.types import EventStatus, EventType, Role
 from streams.redact import NO_SECRETS, Secrets
@@ -246,3 +250,19 @@ class StillCameras:
             raise StreamTimeout(f"rtsp://admin:***@10.20.1.12:554/{camera_id}: no answer within 8 s")
         self.taken.append(camera_id)
         return jpeg(30 + len(self.taken))
+
+
+def rewrite_evidence(store: Store, evidence: EvidenceRecord, change: Callable[[bytes], bytes] | None) -> None:
+    """Change a stored evidence picture behind the store's back, or lose it (`change` None), where
+    it is kept: the evidence folder (SQLite) or the database (PostgreSQL)."""
+    if store.pictures_in_database:
+        with store.engine.begin() as connection:
+            content = connection.scalar(select(EvidenceRow.content).where(EvidenceRow.id == evidence.id))
+            new = None if change is None else change(content)
+            connection.execute(update(EvidenceRow).where(EvidenceRow.id == evidence.id).values(content=new))
+        return
+    path = store.evidence_file(evidence)
+    if change is None:
+        path.unlink()
+    else:
+        path.write_bytes(change(path.read_bytes()))

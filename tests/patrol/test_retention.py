@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from patrol.cli import main
 from patrol.hazards import EscalationLevel, HazardRegister
 from patrol.store import AuditEntry, LookRecord, Store
+from patrol.store.records import EvidenceRecord
 from patrol.store.retention import RetentionPolicy
 from patrol.store.tables import (
     AuditRow,
@@ -73,21 +74,18 @@ def test_prune_deletes_what_aged_out_in_batches_and_keeps_the_record(store: Stor
     # Dismissed a day ago: its evidence is young and stays.
     young = store.record_finding(finding("north-gate", EventType.GUARD_ABSENT, NOW - timedelta(days=2), 70))
     store.decide(young.id, EventStatus.DISMISSED, "家长", NOW - timedelta(days=1))
-    old_pictures = [store.evidence_file(e) for e in store.get_event(site.c.id).evidence]
-    kept_pictures = [
-        store.evidence_file(e)
-        for event in (site.a, site.b, young)
-        for e in store.get_event(event.id).evidence
-    ]
-    assert old_pictures and kept_pictures and all(p.exists() for p in old_pictures + kept_pictures)
+    old_pictures = list(store.get_event(site.c.id).evidence)
+    kept_pictures = [e for event in (site.a, site.b, young) for e in store.get_event(event.id).evidence]
+    assert old_pictures and kept_pictures and all(_kept(store, p) for p in old_pictures + kept_pictures)
+    old_bytes = sum(len(store.evidence_picture(p)) for p in old_pictures)
     before = _counts(store)
 
     dry = store.prune(POLICY, NOW, dry_run=True)
     # The latest look of each camera and the hazard's proof stay, whatever their age.
     expected_gone = set(old_booth[1:] + old_gate[:-1])
     assert (dry.looks, dry.evidence, dry.batches) == (len(expected_gone), len(old_pictures), 0)
-    assert dry.evidence_bytes == sum(p.stat().st_size for p in old_pictures) > 0
-    assert _counts(store) == before and all(p.exists() for p in old_pictures)
+    assert dry.evidence_bytes == old_bytes > 0
+    assert _counts(store) == before and all(_kept(store, p) for p in old_pictures)
     assert "would delete 6 started before" in dry.describe()
 
     done = store.prune(POLICY, NOW)
@@ -95,7 +93,8 @@ def test_prune_deletes_what_aged_out_in_batches_and_keeps_the_record(store: Stor
     # Pages of two old looks each, less the kept ones (four pages), then one page of pictures.
     assert done.batches == 4 + 1
     assert _look_ids(store) == {old_booth[0], *recent, old_gate[-1]}
-    assert not any(p.exists() for p in old_pictures) and all(p.exists() for p in kept_pictures)
+    assert not any(_kept(store, p) for p in old_pictures) and all(_kept(store, p) for p in kept_pictures)
+    assert not any(store.evidence_file(p).exists() for p in old_pictures)
     after = _counts(store)
     for table in ("events", "decisions", "hazards", "hazard_transitions", "audit_log"):
         assert after[table] == before[table], table
@@ -135,3 +134,11 @@ def test_the_prune_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "evidence: would delete 0 pictures (0 KiB) of events dismissed before" in out
     assert main(["db", "prune", "--config", str(config)]) == 0
     assert "in 0 batches" in capsys.readouterr().out
+
+
+def _kept(store: Store, evidence: EvidenceRecord) -> bool:
+    try:
+        store.evidence_picture(evidence)
+    except FileNotFoundError:
+        return False
+    return True

@@ -65,14 +65,16 @@ def test_a_condition_that_ends_and_returns_is_a_new_event(booth_store: Store) ->
     assert store.end_condition("booth-1", EventType.LOITERING, T0) is None
 
 
-def test_evidence_files_are_kept_with_their_sha256(booth_store: Store) -> None:
+def test_evidence_pictures_are_kept_with_their_sha256(booth_store: Store) -> None:
+    """In the evidence folder with SQLite; in the database with PostgreSQL, where every machine reads them."""
     store = booth_store
     jpeg = b"\xff\xd8" + bytes(range(256)) + b"\xff\xd9"
     event = store.record_finding(_finding(T0, jpeg))
     [evidence] = event.evidence
-    path = store.evidence_file(evidence)
-    assert path.read_bytes() == jpeg
+    assert store.evidence_picture(evidence) == jpeg
     assert evidence.sha256 == hashlib.sha256(jpeg).hexdigest()
+    in_folder = store.evidence_file(evidence).is_file()
+    assert in_folder is not store.pictures_in_database
 
 
 def test_a_decision_is_made_once(booth_store: Store) -> None:

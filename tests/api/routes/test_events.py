@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.support import DECIDED_AT, T0, Site
+from tests.api.support import DECIDED_AT, T0, Site, rewrite_evidence
 
 EVENTS = "/api/v1/events"
 
@@ -157,8 +157,7 @@ def test_the_two_pictures_differ(client: TestClient, site: Site) -> None:
     ],
 )
 def test_tampered_evidence_is_refused(client: TestClient, site: Site, tamper: Any) -> None:
-    path = site.store.evidence_file(site.a.evidence[0])
-    path.write_bytes(tamper(path.read_bytes()))
+    rewrite_evidence(site.store, site.a.evidence[0], tamper)
     response = client.get(f"{EVENTS}/{site.a.id}/evidence.jpg")
     assert response.status_code == 409
     assert "fails its integrity check" in response.json()["detail"]
@@ -167,7 +166,7 @@ def test_tampered_evidence_is_refused(client: TestClient, site: Site, tamper: An
 
 
 def test_missing_evidence_file_is_not_found(client: TestClient, site: Site) -> None:
-    site.store.evidence_file(site.b.evidence[0]).unlink()
+    rewrite_evidence(site.store, site.b.evidence[0], None)
     response = client.get(f"{EVENTS}/{site.b.id}/evidence.jpg")
     assert response.status_code == 404
     assert "missing" in response.json()["detail"]
