@@ -5,19 +5,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from patrol.cameras import PatrolCamera
 from patrol.clock import Clock
 from patrol.hazards import HazardRegister
 from patrol.look import CameraLooker, LookReport
+from patrol.look_recorder import LookRecorder
 from patrol.metrics import PatrolMetrics, PlannerFigures
 from patrol.planner import OnDemandTicket, SchoolCalendar, Visit, VisitPlan
 from patrol.store import OnDemandRecord, OnDemandRequest, Store
-from patrol.store.records import LookRecord
 from patrol.stream_slots import StreamSlots
 from patrol.types import LookKind, LookOutcome
 
@@ -29,6 +30,15 @@ _MAX_IDLE_S = 1.0
 
 class UnknownSchool(LookupError):
     pass
+
+
+class LookOrders(Protocol):
+    """Where visits go when looks run elsewhere (patrol.county: workers over a broker). The
+    orders report back through `Patrol.visit_finished`."""
+
+    def send(self, visit: Visit) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 @dataclass
@@ -44,7 +54,7 @@ class Patrol:
         self,
         cameras: Sequence[PatrolCamera],
         store: Store,
-        looker: CameraLooker,
+        looker: CameraLooker | None,
         clock: Clock,
         *,
         calendar: SchoolCalendar,
@@ -56,7 +66,10 @@ class Patrol:
         hazards: HazardRegister | None = None,
         metrics: PatrolMetrics | None = None,
         slots: StreamSlots | None = None,
+        last_looked: Mapping[str, float] | None = None,
     ) -> None:
+        """`looker` None: looks run elsewhere, through the orders given to `start`. `last_looked`:
+        each camera's latest look (epoch seconds), so a planner that restarts keeps the gap clocks."""
         self._cameras = {camera.id: camera for camera in cameras}
         self._store = store
         self._hazards = hazards or HazardRegister(store)
@@ -73,6 +86,7 @@ class Patrol:
             max_per_school=max_per_school,
             reinspection_rate_factor=reinspection_rate_factor,
             slots=slots,
+            last_looked=last_looked,
         )
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
@@ -83,6 +97,8 @@ class Patrol:
         self._on_demand_records: dict[int, int] = {}  # planner ticket -> store record
         self._reinspection_checked = -float("inf")
         self.metrics = metrics or PatrolMetrics()
+        self._recorder = LookRecorder(store, self._hazards, self.metrics)
+        self._orders: LookOrders | None = None
         self.metrics.watch_planner(self.planner_figures)
         self._started_at: float | None = None
         self._last_look_done: float | None = None
@@ -90,10 +106,15 @@ class Patrol:
 
     # Lifecycle -----------------------------------------------------------------------------
 
-    def start(self) -> None:
+    def start(self, orders: LookOrders | None = None) -> None:
+        """Looks run in this process's threads, or go out as `orders` when given."""
         if self._thread is not None:
             raise RuntimeError("the patrol is already running")
-        self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="look")
+        if orders is None and self._looker is None:
+            raise RuntimeError("a patrol without a looker needs orders to send its looks out")
+        self._orders = orders
+        if orders is None:
+            self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="look")
         self._started_at = self._clock.now().timestamp()
         self._thread = threading.Thread(target=self._dispatch_loop, name="patrol-dispatch", daemon=True)
         self._thread.start()
@@ -108,6 +129,8 @@ class Patrol:
             self._thread.join(timeout_s)
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._orders is not None:
+            self._orders.stop()
         log.info("patrol stopped after %d looks", self._counters.looks_done)
 
     def join(self, timeout_s: float | None = None) -> None:
@@ -200,6 +223,8 @@ class Patrol:
 
     def run_look(self, camera_id: str, kind: LookKind = LookKind.ON_DEMAND) -> LookReport:
         """One look now, in the caller's thread (tests, and the officer's 'look now')."""
+        if self._looker is None:
+            raise RuntimeError("this patrol's looks run on workers")
         report = self._looker.look(self._cameras[camera_id], kind)
         self._record(report)
         return report
@@ -213,31 +238,30 @@ class Patrol:
         cameras = self._plan.cameras_of(school_id)
         if not cameras:
             raise UnknownSchool(school_id)
-        requested_at = self._clock.now()
-        record = self._store.record_on_demand(
-            OnDemandRequest(
-                school_id,
-                requested_by,
-                requested_at,
-                requested_at + timedelta(seconds=self._on_demand_within_s),
-                len(cameras),
-            )
+        record = record_on_demand(
+            self._store, school_id, requested_by, self._clock.now(), self._on_demand_within_s, len(cameras)
         )
+        self.schedule_on_demand(record)
+        return record
+
+    def schedule_on_demand(self, record: OnDemandRecord) -> None:
+        """Plan a stored on-demand request (made here, or by an API elsewhere) ahead of random looks."""
+        if not self._plan.cameras_of(record.school_id):
+            log.warning("on-demand patrol %d: school %s has no cameras here", record.id, record.school_id)
+            return
+        within_s = (record.deadline_at - record.requested_at).total_seconds()
         with self._wake:
-            ticket = self._plan.request_on_demand(
-                school_id, requested_at.timestamp(), self._on_demand_within_s
-            )
+            ticket = self._plan.request_on_demand(record.school_id, record.requested_at.timestamp(), within_s)
             self._on_demand_records[ticket.id] = record.id
             self._wake.notify_all()
         log.info(
             "on-demand patrol %d of school %s requested by %s: %d cameras within %.0f s",
             record.id,
-            school_id,
-            requested_by,
-            len(cameras),
-            self._on_demand_within_s,
+            record.school_id,
+            record.requested_by,
+            record.cameras,
+            within_s,
         )
-        return record
 
     def set_reinspection(self, school_ids: Iterable[str]) -> None:
         """Schools with open hazards get extra random looks until the set no longer names them."""
@@ -248,13 +272,16 @@ class Patrol:
     # Internals ------------------------------------------------------------------------------
 
     def _dispatch_loop(self) -> None:
-        assert self._pool is not None
         while not self._stopping.is_set() and not self._dispatcher_killed.is_set():
             self._refresh_reinspection()
             with self._wake:
                 now = self._clock.now().timestamp()
                 for visit in self._plan.due(now):
-                    self._pool.submit(self._visit, visit)
+                    if self._orders is not None:
+                        self._orders.send(visit)
+                    else:
+                        assert self._pool is not None
+                        self._pool.submit(self._visit, visit)
                 wait_s = min(max(self._plan.next_wake(now) - now, 0.01), _MAX_IDLE_S)
                 self._wake.wait(wait_s)
 
@@ -271,6 +298,7 @@ class Patrol:
         self.set_reinspection(schools)
 
     def _visit(self, visit: Visit) -> None:
+        assert self._looker is not None
         camera = self._cameras[visit.camera_id]
         follow_up_in_s = None
         failed = True
@@ -285,26 +313,45 @@ class Patrol:
         except Exception:
             # A bug in one look must not stop the patrol; the look is still counted.
             log.exception("look at camera %s failed", camera.id)
-            failed_at = self._clock.now()
-            failed_look = LookRecord(
-                camera.id, visit.kind, failed_at, failed_at, LookOutcome.FAILED, detail="internal error"
-            )
-            self._store.record_look(failed_look)
-            self.metrics.observe_look(failed_look)
-            with self._lock:
-                self._counters.looks_failed += 1
-                self._last_look_done = failed_at.timestamp()
+            failed_look = self._recorder.record_failure(camera.id, visit.kind, self._clock.now())
+            self.count_failure(failed_look.finished_at.timestamp())
         finally:
-            took_s = time.monotonic() - started
-            with self._wake:
-                done_at = self._clock.now().timestamp()
-                completed = self._plan.finished(camera.id, done_at, duration_s=took_s, failed=failed)
-                if follow_up_in_s is not None and not self._stopping.is_set():
-                    self._plan.request_follow_up(camera.id, done_at, follow_up_in_s)
-                records = [(ticket, self._on_demand_records.pop(ticket.id, None)) for ticket in completed]
-                self._wake.notify_all()
-            for ticket, record_id in records:
-                self._complete_on_demand(ticket, record_id)
+            self.visit_finished(camera.id, time.monotonic() - started, failed, follow_up_in_s)
+
+    def count_failure(self, failed_at: float) -> None:
+        with self._lock:
+            self._counters.looks_failed += 1
+            self._last_look_done = failed_at
+
+    def visit_finished(
+        self, camera_id: str, took_s: float, failed: bool, follow_up_in_s: float | None
+    ) -> None:
+        """A look ended, here or on a worker: its worker slot is free, and a follow-up it asked for is planned."""
+        with self._wake:
+            done_at = self._clock.now().timestamp()
+            completed = self._plan.finished(camera_id, done_at, duration_s=took_s, failed=failed)
+            if follow_up_in_s is not None and not self._stopping.is_set():
+                self._plan.request_follow_up(camera_id, done_at, follow_up_in_s)
+            records = [(ticket, self._on_demand_records.pop(ticket.id, None)) for ticket in completed]
+            self._wake.notify_all()
+        for ticket, record_id in records:
+            self._complete_on_demand(ticket, record_id)
+
+    def follow_up_wanted(self, camera_id: str, in_s: float) -> None:
+        """A follow-up a camera's rules asked for outside a look this planner sent (a restart)."""
+        if camera_id not in self._cameras:
+            return
+        with self._wake:
+            self._plan.request_follow_up(camera_id, self._clock.now().timestamp(), in_s)
+            self._wake.notify_all()
+
+    def look_seen(self, outcome: str, findings: int, finished_at: float) -> None:
+        """A look a worker recorded, counted in this planner's figures."""
+        with self._lock:
+            self._last_look_done = finished_at
+            self._counters.looks_done += 1
+            self._counters.findings_recorded += findings
+            self._counters.by_outcome[outcome] = self._counters.by_outcome.get(outcome, 0) + 1
 
     def _complete_on_demand(self, ticket: OnDemandTicket, record_id: int | None) -> None:
         if record_id is None or ticket.completed_at is None:
@@ -320,39 +367,21 @@ class Patrol:
         )
 
     def _record(self, report: LookReport) -> None:
+        self._recorder.record(report)
+        self._count(report)
+
+    def _count(self, report: LookReport) -> None:
         record = report.record
-        if report.new_reference is not None:
-            self._store.set_reference(report.new_reference)
-            log.info("camera %s: reference view taken", record.camera_id)
-        for finding in report.findings:
-            event = self._store.record_finding(finding)
-            log.info(
-                "camera %s: %s (event %d, %d looks)", record.camera_id, finding.type, event.id, event.looks
-            )
-        for event_type in report.cleared:
-            ended = self._store.end_condition(record.camera_id, event_type, record.finished_at)
-            if ended is not None:
-                log.info("camera %s: %s no longer seen (event %d)", record.camera_id, event_type, ended.id)
-        look_id = self._store.record_look(record)
-        # A look that no longer shows a rule's condition is the evidence that clears its hazards.
-        for event_type in report.cleared:
-            for hazard in self._hazards.clear_by_look(
-                record.camera_id, event_type, record.finished_at, look_id
-            ):
-                log.info(
-                    "camera %s: hazard %d %s by look %d", record.camera_id, hazard.id, hazard.state, look_id
-                )
-        log.info(
-            "look %s at camera %s: %s, %d frames, up to %d persons",
-            record.kind,
-            record.camera_id,
-            record.outcome,
-            record.frames,
-            record.max_persons,
+        self.look_seen(record.outcome, len(report.findings), record.finished_at.timestamp())
+
+
+def record_on_demand(
+    store: Store, school_id: str, requested_by: str, requested_at: datetime, within_s: float, cameras: int
+) -> OnDemandRecord:
+    """Stored first, with who asked and when, so even a patrol that stops before it is done
+    leaves its audit trail."""
+    return store.record_on_demand(
+        OnDemandRequest(
+            school_id, requested_by, requested_at, requested_at + timedelta(seconds=within_s), cameras
         )
-        self.metrics.observe_look(record)
-        with self._lock:
-            self._last_look_done = record.finished_at.timestamp()
-            self._counters.looks_done += 1
-            self._counters.findings_recorded += len(report.findings)
-            self._counters.by_outcome[record.outcome] = self._counters.by_outcome.get(record.outcome, 0) + 1
+    )

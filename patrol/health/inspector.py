@@ -7,7 +7,7 @@ with any fault is not judged by the person rules, so a dead lens never reads as 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
@@ -63,6 +63,7 @@ class CameraHealth:
     thresholds: HealthThresholds = field(default_factory=HealthThresholds)
     # The previous look's picture: a frozen camera sends the same picture look after look.
     previous_grey: NDArray[np.uint8] | None = None
+    memory_fields: ClassVar[tuple[str, ...]] = ("previous_grey",)
 
     def inspect(self, image: NDArray[np.uint8], reference: ReferenceRecord | None) -> HealthReport:
         signals = measure(image)

@@ -24,7 +24,7 @@ import itertools
 import math
 import random
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -173,6 +173,7 @@ class VisitPlan:
         costs: LookCosts | None = None,
         keep_admission_history: bool = False,
         slots: StreamSlots | None = None,
+        last_looked: Mapping[str, float] | None = None,
     ) -> None:
         self._rng = rng or secrets.SystemRandom()
         self._calendar = calendar
@@ -206,12 +207,13 @@ class VisitPlan:
                 pace,
                 calendar.camera(pace.timetable, pace.role, pace.gap_cap_s),
                 pace.role in KEY_ROLES,
-                last_start=now,
+                last_start=min(now, (last_looked or {}).get(pace.camera_id, now)),
             )
             self._cameras.append(camera)
             self._by_id[pace.camera_id] = camera
             self._by_school.setdefault(pace.school_id, []).append(camera)
-            # The patrol starts as if every camera had just been looked at.
+            # A camera never looked at counts as just looked at; one looked at before (a planner
+            # that restarts) keeps its gap clock.
             self._new_gap(camera, now)
             self._refresh(camera, now)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -74,6 +74,9 @@ class Verdict:
 
 class Rule(Protocol):
     event_type: EventType
+    # The fields that carry what the rule remembers between looks (patrol.camera_memory keeps
+    # them in the database, so any worker judges a camera's next look as one process would).
+    memory_fields: ClassVar[tuple[str, ...]]
 
     def wants_clip(self, snapshot: Detections, now: datetime) -> bool:
         """Two-stage sampling: is a clip worth taking after this snapshot?"""

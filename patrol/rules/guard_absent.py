@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 import numpy as np
 
@@ -22,6 +23,7 @@ class GuardAbsentRule:
     # When the post was first seen short of people; None while it is staffed.
     first_short_at: datetime | None = None
     event_type: EventType = EventType.GUARD_ABSENT
+    memory_fields: ClassVar[tuple[str, ...]] = ("first_short_at",)
 
     def wants_clip(self, snapshot: Detections, now: datetime) -> bool:
         return False

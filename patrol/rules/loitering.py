@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -66,6 +66,7 @@ class LoiteringRule:
     loiterer: Sighting | None = None
     loiterer_missed_at: datetime | None = None
     event_type: EventType = EventType.LOITERING
+    memory_fields: ClassVar[tuple[str, ...]] = ("suspects", "suspected_at", "loiterer", "loiterer_missed_at")
 
     def wants_clip(self, snapshot: Detections, now: datetime) -> bool:
         if not self.timing.active(now):

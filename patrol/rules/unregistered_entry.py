@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -39,6 +39,7 @@ class UnregisteredEntryRule:
     # When the latest walk-in was found; None before any.
     last_walk_in_at: datetime | None = None
     event_type: EventType = EventType.UNREGISTERED_ENTRY
+    memory_fields: ClassVar[tuple[str, ...]] = ("last_walk_in_at",)
 
     def __post_init__(self) -> None:
         # The desk's outermost point, on the line's scale (outside is negative).
