@@ -157,6 +157,12 @@ def _parser() -> argparse.ArgumentParser:
         ("serve", _serve, "serve the API and dashboard only"),
         ("demo", _demo, "start the simulated cameras, patrol them, and serve the dashboard"),
         ("simulate", _simulate, "serve the config's simulated cameras over RTSP only"),
+        (
+            "planner",
+            _planner,
+            "plan looks and send them to workers over the broker (one active, others standby)",
+        ),
+        ("worker", _worker, "take looks from the broker: look, judge, record"),
     ):
         command = commands.add_parser(name, help=text)
         command.add_argument(
@@ -167,6 +173,13 @@ def _parser() -> argparse.ArgumentParser:
                 "--migrate",
                 action="store_true",
                 help="upgrade an older database schema first (the demo always does)",
+            )
+        if name == "worker":
+            command.add_argument(
+                "--concurrency",
+                type=int,
+                default=2,
+                help="looks at the same time in this process (default 2)",
             )
         command.set_defaults(handler=handler)
     return parser
@@ -515,7 +528,41 @@ def _serve(args: argparse.Namespace) -> int:
     config = _load(args.config)
     store = open_store(config, migrate=args.migrate, config_path=args.config)
     try:
-        serve_api(config, store, open_accounts(config, store), None)
+        planner = None
+        if config.broker_url is not None:
+            from patrol.county.roles import PlannerByBroker
+
+            planner = PlannerByBroker(config, store)
+        serve_api(config, store, open_accounts(config, store), planner)
+    finally:
+        store.close()
+    return 0
+
+
+def _planner(args: argparse.Namespace) -> int:
+    from patrol.county.roles import run_planner
+    from patrol.service import open_store
+
+    config = _load(args.config)
+    store = open_store(config, migrate=args.migrate, config_path=args.config)
+    try:
+        run_planner(config, store)
+    finally:
+        store.close()
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from patrol.county.roles import start_worker
+    from patrol.service import open_store
+
+    if not 1 <= args.concurrency <= 64:
+        print("--concurrency must be from 1 to 64", file=sys.stderr)
+        return 2
+    config = _load(args.config)
+    store = open_store(config, migrate=args.migrate, config_path=args.config)
+    try:
+        start_worker(config, store, args.concurrency)
     finally:
         store.close()
     return 0

@@ -31,6 +31,7 @@ from patrol.stream_slots import StreamSlots
 from patrol.types import Role
 
 if TYPE_CHECKING:
+    from api.deps import PatrolControl
     from streams.simulator import SimulatorServer
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ def serve_api(
     config: PatrolConfig,
     store: Store,
     accounts: Accounts,
-    patrol: Patrol | None,
+    patrol: PatrolControl | None,
     metrics: PatrolMetrics | None = None,
     slots: StreamSlots | None = None,
 ) -> None:

@@ -198,6 +198,13 @@ class SamplingConfig(Section):
     read_timeout_s: float = Field(5, gt=0, le=120, description="Bound on each later read")
     clip_s: float = Field(10, ge=1, le=60, description="Clip length for motion rules")
     clip_fps: float = Field(3, ge=0.5, le=15, description="Frames analysed per second of clip")
+    look_timeout_s: float = Field(
+        120,
+        ge=10,
+        le=1800,
+        description="With workers over a broker: a look that started and sent no word for this long is "
+        "counted lost, and its camera planned again",
+    )
 
 
 class HealthConfig(Section):
@@ -437,6 +444,11 @@ class PatrolConfig(Section):
     timezone: str = Field("Asia/Shanghai", description="IANA zone of the schools' clocks")
     data_dir: Path = Field(Path("data"), description="Database, evidence files and caches")
     database_url: SecretStr | None = Field(None, description="Default: SQLite under data_dir")
+    broker_url: SecretStr | None = Field(
+        None,
+        description="RabbitMQ for `patrol planner` and `patrol worker` (amqp://user:pass@host:5672//); "
+        "unset: looks run inside the one patrol process",
+    )
     api: ApiConfig = Field(default_factory=ApiConfig)
     detector: DetectorConfig = Field(default_factory=DetectorConfig)
     sampling: SamplingConfig = Field(default_factory=SamplingConfig)

@@ -1,0 +1,55 @@
+"""Celery over RabbitMQ, set up for looks: an order is acknowledged only when its look is
+recorded, each worker thread holds one order at a time, and an order whose worker dies goes
+back to the queue for another worker."""
+
+from __future__ import annotations
+
+from celery import Celery
+from kombu import Exchange, Queue
+
+from patrol.county.messages import LookDone, LookStarted, OnDemandAsked, to_message
+
+LOOK_TASK = "patrol.look"
+LOOKS_QUEUE = "patrol.looks"
+# Word back to the planner: looks started and done, on-demand requests from the API.
+PLANNER_QUEUE = "patrol.planner"
+
+planner_exchange = Exchange(PLANNER_QUEUE, type="direct", durable=True)
+planner_queue = Queue(PLANNER_QUEUE, planner_exchange, routing_key=PLANNER_QUEUE, durable=True)
+looks_queue = Queue(LOOKS_QUEUE, Exchange(LOOKS_QUEUE, type="direct", durable=True), routing_key=LOOKS_QUEUE)
+
+
+def celery_app(broker_url: str) -> Celery:
+    app = Celery("patrol", broker=broker_url, set_as_current=False)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        task_queues=[looks_queue],
+        task_default_queue=LOOKS_QUEUE,
+        task_routes={LOOK_TASK: {"queue": LOOKS_QUEUE}},
+        broker_connection_retry_on_startup=True,
+        broker_connection_max_retries=None,  # a broker that is down is waited for, never given up on
+        worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,
+        worker_send_task_events=False,
+    )
+    return app
+
+
+def tell_planner(app: Celery, word: LookStarted | LookDone | OnDemandAsked) -> None:
+    """Persistent, and retried while the broker is away: a finished look's word is not lost."""
+    with app.producer_pool.acquire(block=True) as producer:
+        producer.publish(
+            to_message(word),
+            exchange=planner_exchange,
+            routing_key=PLANNER_QUEUE,
+            declare=[planner_queue],
+            serializer="json",
+            delivery_mode=2,
+            retry=True,
+            retry_policy={"max_retries": None, "interval_start": 1, "interval_step": 1, "interval_max": 5},
+        )

@@ -1,0 +1,137 @@
+"""The three county roles put together: planner, worker, and the API's way to the planner."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import UTC, datetime
+
+from patrol.cameras import build_sites
+from patrol.clock import SystemClock
+from patrol.config import PatrolConfig
+from patrol.county.broker import celery_app, tell_planner
+from patrol.county.locks import PlannerLease
+from patrol.county.messages import OnDemandAsked
+from patrol.county.planner import BrokerOrders
+from patrol.county.worker import WorkerLooks, run_worker, worker_name
+from patrol.hazards import HazardRegister
+from patrol.look import Looker
+from patrol.look_recorder import LookRecorder
+from patrol.metrics import PatrolMetrics
+from patrol.planner import SchoolCalendar
+from patrol.runtime import Patrol, UnknownSchool, record_on_demand
+from patrol.store import OnDemandRecord, Store
+
+log = logging.getLogger(__name__)
+
+
+def broker_url(config: PatrolConfig) -> str:
+    if config.broker_url is None:
+        raise SystemExit(
+            "this role needs `broker_url` in the config (RabbitMQ, e.g. amqp://guest:guest@127.0.0.1:5672//)"
+        )
+    return config.broker_url.get_secret_value()
+
+
+def run_planner(config: PatrolConfig, store: Store) -> None:
+    """Blocks until SIGTERM or Ctrl-C. A standby waits for the active planner's lease."""
+    app = celery_app(broker_url(config))
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    lease = PlannerLease(store.engine)
+    log.info("planner waiting to be the active one")
+    try:
+        if not lease.wait(stopping):
+            return
+        log.info("planner active")
+        schools, cameras = build_sites(config)
+        store.sync_sites(schools, [camera.record() for camera in cameras])
+        clock = SystemClock()
+        patrol = Patrol(
+            cameras,
+            store,
+            None,
+            clock,
+            calendar=SchoolCalendar.from_config(config.calendar, config.sampling, config.timezone),
+            workers=config.sampling.workers,
+            max_per_school=config.sampling.max_streams_per_school,
+            on_demand_within_s=config.sampling.on_demand_within_s,
+            reinspection_rate_factor=config.sampling.reinspection_rate_factor,
+            metrics=PatrolMetrics(),
+            last_looked={camera_id: at.timestamp() for camera_id, at in store.last_looked().items()},
+        )
+        orders = BrokerOrders(app, store, look_timeout_s=config.sampling.look_timeout_s)
+        orders.listen(patrol)
+        now = clock.now()
+        for camera_id, at in store.follow_ups_wanted().items():
+            patrol.follow_up_wanted(camera_id, max((at - now).total_seconds(), 0.0))
+        patrol.start(orders)
+        try:
+            while not stopping.wait(5.0):
+                if not lease.still_held():
+                    log.error("planner lost its lease in the database; stopping so a standby takes over")
+                    break
+        except KeyboardInterrupt:
+            pass
+        finally:
+            patrol.stop()
+    finally:
+        lease.release()
+
+
+def start_worker(config: PatrolConfig, store: Store, concurrency: int) -> None:
+    """Blocks; Celery's warm shutdown on SIGTERM lets looks under way finish and be recorded."""
+    from detectors.manifest import ModelError
+    from patrol.detection import build_detector
+
+    app = celery_app(broker_url(config))
+    _, cameras = build_sites(config)
+    metrics = PatrolMetrics()
+    try:
+        detector = build_detector(config.detector)
+    except ModelError as exc:
+        raise SystemExit(f"detector: {exc}") from None
+    clock = SystemClock()
+    looks = WorkerLooks(
+        app,
+        cameras,
+        store,
+        Looker(metrics.timed(detector), config.sampling, clock, references=store),
+        LookRecorder(store, HazardRegister(store), metrics),
+        clock,
+        name=worker_name(),
+        look_timeout_s=config.sampling.look_timeout_s,
+    )
+    log.info("worker %s: %d cameras, %d looks at a time", looks.name, len(cameras), concurrency)
+    run_worker(app, looks, concurrency)
+
+
+class PlannerByBroker:
+    """The patrol as `patrol serve` sees it when the planner runs elsewhere."""
+
+    def __init__(self, config: PatrolConfig, store: Store) -> None:
+        self._app = celery_app(broker_url(config))
+        self._store = store
+        self._within_s = config.sampling.on_demand_within_s
+        self._cameras_by_school: dict[str, int] = {}
+        for camera in config.cameras:
+            self._cameras_by_school[camera.school] = self._cameras_by_school.get(camera.school, 0) + 1
+
+    def status(self) -> dict[str, object]:
+        return {"planner": "separate process", "cameras": sum(self._cameras_by_school.values())}
+
+    def request_on_demand(self, school_id: str, requested_by: str) -> OnDemandRecord:
+        cameras = self._cameras_by_school.get(school_id, 0)
+        if not cameras:
+            raise UnknownSchool(school_id)
+        record = record_on_demand(
+            self._store, school_id, requested_by, datetime.now(UTC), self._within_s, cameras
+        )
+        tell_planner(self._app, OnDemandAsked(record.id))
+        return record
+
+    def readiness_problem(self) -> str | None:
+        # The API's own readiness (database, schema) is checked by /readyz; the planner's
+        # dispatcher lives in its own process.
+        return None
