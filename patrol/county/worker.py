@@ -63,6 +63,7 @@ class WorkerLooks:
             self._done(order, 0.0, "failed", True, 0, None)
             return
         tell_planner(self._app, LookStarted(order.visit_id, order.camera_id, self.name))
+        log.info("order %s: %s look at camera %s", order.visit_id, order.kind, camera.id)
         started = time.monotonic()
         with camera_lock(self._store.engine, camera.id, self._look_timeout_s) as held:
             if not held:
@@ -81,6 +82,7 @@ class WorkerLooks:
             self._done(order, time.monotonic() - started, "failed", True, 0, None)
             return
         record = report.record
+        log.info("order %s: %s in %.1f s", order.visit_id, record.outcome, time.monotonic() - started)
         self._done(
             order,
             time.monotonic() - started,

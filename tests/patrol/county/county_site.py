@@ -51,7 +51,7 @@ def county_config(work: Path, database_url: str, broker_url: str, *, extra_booth
     config["broker_url"] = broker_url
     config["api"]["port"] = api_port
     config["sampling"]["workers"] = workers
-    config["sampling"]["look_timeout_s"] = 60
+    config["sampling"]["look_timeout_s"] = 90
     config["simulator"]["port"] = rtsp_port
     for camera in config["cameras"]:
         camera["stream"] = camera["stream"].replace("127.0.0.1:8554", f"127.0.0.1:{rtsp_port}")
