@@ -103,6 +103,9 @@ def _parser() -> argparse.ArgumentParser:
     reset.add_argument("camera")
     reset.add_argument("--config", type=Path, default=Path("config.yaml"), help="default: ./config.yaml")
     reset.set_defaults(handler=_reset_reference)
+    from patrol.registry.command import add_camera_commands
+
+    add_camera_commands(camera_commands)
     _users_parser(commands)
 
     plan = commands.add_parser("plan", help="the patrol planner")
@@ -510,12 +513,20 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from patrol.service import open_accounts, open_store, serve_api
+    from patrol.service import (
+        camera_importer,
+        include_imported_cameras,
+        open_accounts,
+        open_store,
+        serve_api,
+    )
 
-    config = _load(args.config)
-    store = open_store(config, migrate=args.migrate, config_path=args.config)
+    file_config = _load(args.config)
+    store = open_store(file_config, migrate=args.migrate, config_path=args.config)
     try:
-        serve_api(config, store, open_accounts(config, store), None)
+        config = include_imported_cameras(file_config, store)
+        importer = camera_importer(file_config, store)
+        serve_api(config, store, open_accounts(config, store), None, camera_import=importer)
     finally:
         store.close()
     return 0

@@ -361,6 +361,13 @@ class SimulatorConfig(Section):
     username: str = "patrol"
     password: SecretStr
     paths: dict[str, str] = Field(description="RTSP path -> scenario name")
+    onvif_port: int | None = Field(
+        8899,
+        ge=0,
+        le=65535,
+        description="Each path is also an ONVIF device, the first on this port and the next on the "
+        "ports after it, in the order the paths are listed (0: any free ports; null: no ONVIF)",
+    )
 
 
 class CountyConfig(Section):
@@ -447,6 +454,11 @@ class PatrolConfig(Section):
     )
     schools: tuple[SchoolConfig, ...]
     cameras: tuple[CameraConfig, ...]
+    templates: dict[Identifier, CameraViewConfig] = Field(
+        default_factory=dict,
+        description="Named camera views (zones, lines, rules) that imported cameras take; a template "
+        "named like a camera role is that role's default",
+    )
     jurisdictions: JurisdictionsConfig = Field(default_factory=JurisdictionsConfig)
     simulator: SimulatorConfig | None = None
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
