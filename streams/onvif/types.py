@@ -63,14 +63,17 @@ def choose_profile(profiles: Sequence[MediaProfile], choice: StreamChoice) -> Me
     """The main stream is the largest picture; the sub stream the largest one below it (the
     camera's second encoder), or the main stream when the camera has only one size.
 
-    Only profiles with a stream address count, and H.264/H.265 ones before any other.
+    Only profiles with a stream address count, H.264/H.265 ones before any other, and profiles
+    that say their size before those that do not.
     """
     usable = [profile for profile in profiles if profile.stream_uri]
     video = [profile for profile in usable if profile.encoding in VIDEO_ENCODINGS] or usable
     if not video:
         raise OnvifError("the device offers no profile with a stream address")
-    # Stable: among profiles of one size, the device's own order decides.
-    by_size = sorted(video, key=lambda profile: profile.pixels, reverse=True)
+    # A profile that does not say its size is taken only when none does. Stable: among profiles
+    # of one size, the device's own order decides.
+    sized = [profile for profile in video if profile.pixels] or video
+    by_size = sorted(sized, key=lambda profile: profile.pixels, reverse=True)
     if choice is StreamChoice.MAIN:
         return by_size[0]
     smaller = [profile for profile in by_size if profile.pixels < by_size[0].pixels]
