@@ -489,13 +489,17 @@ def _bench_detector(args: argparse.Namespace) -> int:
 
 def _reset_reference(args: argparse.Namespace) -> int:
     from patrol.service import open_store
+    from patrol.store.camera_imports import CameraImports
 
     config = _load(args.config)
-    if args.camera not in {camera.id for camera in config.cameras}:
-        print(f"{args.config}: no camera {args.camera!r}", file=sys.stderr)
-        return 2
     store = open_store(config, config_path=args.config)
     try:
+        imported = {record.camera.id for record in CameraImports(store).list()}
+        if args.camera not in {camera.id for camera in config.cameras} | imported:
+            print(
+                f"{args.config}: no camera {args.camera!r}, neither in the file nor imported", file=sys.stderr
+            )
+            return 2
         had = store.reset_reference(args.camera)
     finally:
         store.close()
