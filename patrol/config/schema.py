@@ -369,6 +369,16 @@ class SimulatorConfig(Section):
         "ports after it, in the order the paths are listed (0: any free ports; null: no ONVIF)",
     )
 
+    @model_validator(mode="after")
+    def _onvif_ports_fit(self) -> SimulatorConfig:
+        if self.onvif_port:
+            last = self.onvif_port + len(self.paths) - 1
+            if last > 65535:
+                raise ValueError(f"onvif_port {self.onvif_port} leaves no port for path {len(self.paths)}")
+            if self.onvif_port <= self.port <= last:
+                raise ValueError(f"the ONVIF ports {self.onvif_port}-{last} take the RTSP port {self.port}")
+        return self
+
 
 class CountyConfig(Section):
     id: Identifier = Field("county", description="Id of the county bureau's jurisdiction")

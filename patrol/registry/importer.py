@@ -7,6 +7,7 @@ good rows and reports the others. A problem with the header imports nothing eith
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Mapping
@@ -30,6 +31,8 @@ from patrol.store.camera_imports import CameraImports
 from patrol.types import AuditAction
 from streams.onvif import OnvifClient, StreamChoice
 from streams.redact import redact_url
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,15 @@ class CameraImporter:
             SchoolRecord(school.id, school.name) for school in self._config.schools if school.id in used
         ]
         saved = self._cameras.save(records, _audit(entries, importer, source, now), schools=schools)
+        log.info(
+            "%s imported %d cameras (%d new, %d updated) from %s; %d rows skipped",
+            importer.username,
+            saved.created + saved.updated,
+            saved.created,
+            saved.updated,
+            source or "a sheet",
+            len(skipped),
+        )
         return ImportReport(
             len(sheet.rows),
             saved.created + saved.updated,
@@ -132,11 +144,15 @@ class CameraImporter:
     def _context(self, school_ids: SchoolScope) -> RowContext:
         schools = {school.id for school in self._config.schools}
         schools |= {school.id for school in self._store.list_schools()}
+        foreign: set[str] = set()
         if school_ids is not None:
             schools &= set(school_ids)
+            # An import must not move another jurisdiction's camera into this one.
+            foreign = {camera.id for camera in self._store.list_cameras() if camera.school_id not in schools}
         return RowContext(
             schools=schools,
             config_cameras={camera.id for camera in self._config.cameras},
+            foreign_cameras=foreign,
             templates=self._config.templates,
             environ=self._environ,
         )

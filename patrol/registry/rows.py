@@ -65,6 +65,7 @@ class RowContext:
 
     schools: Collection[str]  # the ids a row may name: the config's and the database's, in scope
     config_cameras: Collection[str]  # ids the config's own cameras hold
+    foreign_cameras: Collection[str]  # ids of cameras at schools outside the importer's scope
     templates: Mapping[str, CameraViewConfig]
     environ: Mapping[str, str]
 
@@ -117,6 +118,8 @@ def _check_row(row: SheetRow, context: RowContext) -> tuple[CameraEntry | None, 
     camera_id = _camera_id(row, issue)
     if camera_id in context.config_cameras:
         issue("id", f"{camera_id!r} is a camera of the config; change it in config.yaml, not by import")
+    elif camera_id in context.foreign_cameras:
+        issue("id", f"{camera_id!r} is taken by a camera you do not manage")
     school = cells.get("school", "")
     if not school:
         issue("school", "required")

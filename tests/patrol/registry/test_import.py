@@ -210,6 +210,14 @@ def test_an_id_the_config_holds_and_a_school_outside_the_scope_are_refused(store
     assert [(issue.row, issue.column) for issue in report.issues] == [(2, "id"), (3, "school"), (5, "school")]
     assert "config" in report.issues[0].reason
 
+    # A station's administrator cannot move another station's camera to their own school.
+    assert importer.run(csv_bytes(small.rows[1:]), ADMIN).created == 3
+    moved = [{**small.rows[1], "school": "school-001"}]
+    report = importer.run(csv_bytes(moved), ADMIN, school_ids={"school-001"})
+    assert [str(issue) for issue in report.issues] == [
+        f"row 2, column id: {small.rows[1]['id']!r} is taken by a camera you do not manage"
+    ]
+
 
 def test_at_start_imported_cameras_join_the_config_with_their_passwords_masked(store: Store) -> None:
     small = county(schools=2, cameras=6)
