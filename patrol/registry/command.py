@@ -62,7 +62,7 @@ def _import(args: argparse.Namespace) -> int:
     from patrol.config import config_secrets, load_config
     from patrol.logs import configure_logging
     from patrol.registry.importer import Importer
-    from patrol.registry.sheet import SheetError
+    from patrol.registry.sheet import HEADER_ROW, SheetError
     from patrol.service import camera_importer, open_store
     from streams.onvif import StreamChoice
 
@@ -95,11 +95,13 @@ def _import(args: argparse.Namespace) -> int:
             f"from {report.rows} rows in {report.seconds:.1f} s"
             + (f"; skipped {len(report.skipped_rows)} bad rows" if report.skipped_rows else "")
         )
+    elif any(issue.row == HEADER_ROW for issue in report.issues):
+        print(f"{args.file}: nothing imported: the header row names the columns wrongly", file=sys.stderr)
     elif report.issues:
         rows = len(report.skipped_rows)
         print(
             f"{args.file}: nothing imported: {len(report.issues)} problems in {rows} rows"
-            + ("" if args.skip_bad or report.skipped_rows == (1,) else "; --skip-bad imports the other rows"),
+            + ("" if args.skip_bad else "; --skip-bad imports the other rows"),
             file=sys.stderr,
         )
     else:

@@ -18,7 +18,7 @@ from patrol.clock import Clock, SystemClock
 from patrol.config.schema import PatrolConfig
 from patrol.registry.onvif_streams import resolve_onvif_streams
 from patrol.registry.rows import CameraEntry, RowContext, RowIssue, check_rows, header_issues
-from patrol.registry.sheet import read_sheet
+from patrol.registry.sheet import Sheet, read_sheet
 from patrol.store import (
     AuditEntry,
     CameraRecord,
@@ -27,7 +27,7 @@ from patrol.store import (
     SchoolScope,
     Store,
 )
-from patrol.store.camera_imports import CameraImports
+from patrol.store.camera_imports import CameraImports, SavedCameras
 from patrol.types import AuditAction
 from streams.onvif import OnvifClient, StreamChoice
 from streams.redact import redact_url
@@ -96,32 +96,11 @@ class CameraImporter:
         may name (an administrator's jurisdiction); None: every school."""
         started = time.monotonic()
         sheet = read_sheet(data)
-        issues = header_issues(sheet)
-        if issues:
-            return ImportReport(len(sheet.rows), 0, 0, 0, tuple(issues), time.monotonic() - started)
-        entries, issues = check_rows(sheet, self._context(school_ids))
-        profiles: dict[int, str] = {}
-        by_onvif = [entry for entry in entries if entry.onvif is not None]
-        if by_onvif:
-            self._onvif = self._onvif or OnvifClient(timeout_s=self._onvif_timeout_s)
-            resolved, onvif_issues = resolve_onvif_streams(
-                by_onvif, self._onvif, self._environ, stream_choice
-            )
-            issues += onvif_issues
-            profiles = {stream.entry.row: stream.profile for stream in resolved}
-            entries = [entry for entry in entries if entry.onvif is None] + [s.entry for s in resolved]
-        issues.sort()
+        entries, issues, profiles = self._judge(sheet, stream_choice, school_ids)
         skipped = tuple(sorted({issue.row for issue in issues}))
         if (issues and not skip_bad) or not entries:
-            return ImportReport(len(sheet.rows), 0, 0, 0, tuple(issues), time.monotonic() - started, skipped)
-        entries.sort(key=lambda entry: entry.row)
-        now = self._clock.now()
-        records = [_record(entry, profiles.get(entry.row), importer, now) for entry in entries]
-        used = {entry.school for entry in entries}
-        schools = [
-            SchoolRecord(school.id, school.name) for school in self._config.schools if school.id in used
-        ]
-        saved = self._cameras.save(records, _audit(entries, importer, source, now), schools=schools)
+            return ImportReport(len(sheet.rows), 0, 0, 0, issues, time.monotonic() - started, skipped)
+        saved = self._save(entries, profiles, importer, source)
         log.info(
             "%s imported %d cameras (%d new, %d updated) from %s; %d rows skipped",
             importer.username,
@@ -136,10 +115,43 @@ class CameraImporter:
             saved.created + saved.updated,
             saved.created,
             saved.updated,
-            tuple(issues),
+            issues,
             time.monotonic() - started,
             skipped,
         )
+
+    def _judge(
+        self, sheet: Sheet, stream_choice: StreamChoice, school_ids: SchoolScope
+    ) -> tuple[list[CameraEntry], tuple[RowIssue, ...], dict[int, str]]:
+        """The entries ready to be written, every issue in row order, and the ONVIF profile
+        chosen for each row resolved by ONVIF. A header with issues gives no entries."""
+        issues = header_issues(sheet)
+        if issues:
+            return [], tuple(issues), {}
+        entries, issues = check_rows(sheet, self._context(school_ids))
+        profiles: dict[int, str] = {}
+        by_onvif = [entry for entry in entries if entry.onvif is not None]
+        if by_onvif:
+            self._onvif = self._onvif or OnvifClient(timeout_s=self._onvif_timeout_s)
+            resolved, onvif_issues = resolve_onvif_streams(
+                by_onvif, self._onvif, self._environ, stream_choice
+            )
+            issues += onvif_issues
+            profiles = {stream.entry.row: stream.profile for stream in resolved}
+            entries = [entry for entry in entries if entry.onvif is None] + [s.entry for s in resolved]
+        entries.sort(key=lambda entry: entry.row)
+        return entries, tuple(sorted(issues)), profiles
+
+    def _save(
+        self, entries: list[CameraEntry], profiles: dict[int, str], importer: Importer, source: str
+    ) -> SavedCameras:
+        now = self._clock.now()
+        records = [_record(entry, profiles.get(entry.row), importer, now) for entry in entries]
+        used = {entry.school for entry in entries}
+        schools = [
+            SchoolRecord(school.id, school.name) for school in self._config.schools if school.id in used
+        ]
+        return self._cameras.save(records, _audit(entries, importer, source, now), schools=schools)
 
     def _context(self, school_ids: SchoolScope) -> RowContext:
         schools = {school.id for school in self._config.schools}

@@ -128,8 +128,8 @@ def _check_row(row: SheetRow, context: RowContext) -> tuple[CameraEntry | None, 
     name = cells.get("name", "")
     if not name:
         issue("name", "required")
-    elif len(name) > MAX_NAME:
-        issue("name", f"longer than {MAX_NAME} characters")
+    elif len(name) > MAX_NAME or not name.isprintable():
+        issue("name", f"at most {MAX_NAME} printable characters")
     role = _role(cells.get("role", ""), issue)
     reach = _reach(row, context, issue)
     credentials = _credentials(cells.get("credentials", ""), reach, context, issue)
