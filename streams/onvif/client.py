@@ -70,21 +70,22 @@ class OnvifClient:
 
     def probe(self, address: OnvifAddress, username: str, password: str) -> ProbedDevice:
         """The device's maker and every media profile, with stream and snapshot addresses."""
-        device = _Device(self, address, username, password)
-        info = device.call("GetDeviceInformation", device.management.GetDeviceInformation)
-        information = DeviceInformation(
-            str(info.Manufacturer or ""),
-            str(info.Model or ""),
-            str(info.FirmwareVersion or ""),
-            str(info.SerialNumber or ""),
-        )
-        return ProbedDevice(address, information, tuple(device.profiles(snapshots=True)))
+        with _Device(self, address, username, password) as device:
+            info = device.call("GetDeviceInformation", device.management.GetDeviceInformation)
+            information = DeviceInformation(
+                str(info.Manufacturer or ""),
+                str(info.Model or ""),
+                str(info.FirmwareVersion or ""),
+                str(info.SerialNumber or ""),
+            )
+            return ProbedDevice(address, information, tuple(device.profiles(snapshots=True)))
 
     def stream(
         self, address: OnvifAddress, username: str, password: str, choice: StreamChoice
     ) -> MediaProfile:
         """The profile `choice` picks (see `choose_profile`), with its RTSP address."""
-        return choose_profile(_Device(self, address, username, password).profiles(snapshots=False), choice)
+        with _Device(self, address, username, password) as device:
+            return choose_profile(device.profiles(snapshots=False), choice)
 
     def document(self, service: str) -> Document:
         with self._parsing:
@@ -114,6 +115,23 @@ class _Device:
         self._username = username
         self._secrets = Secrets.of([password])
         self._transport = client.transport()
+        try:
+            self._connect(username, password)
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> _Device:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._transport.session.close()
+
+    def _connect(self, username: str, password: str) -> None:
+        address = self._address
         anonymous = self._service("devicemgmt", address.device_service, None)
         clock = self.call("GetSystemDateAndTime", anonymous.GetSystemDateAndTime)
         self._credentials = (username, password, _clock_offset(clock))
