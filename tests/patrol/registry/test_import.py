@@ -271,5 +271,7 @@ def test_the_command_imports_a_county_and_refuses_a_bad_sheet_naming_rows(
     out, err = capsys.readouterr()
     print(f"\npatrol cameras import of 3,100 rows (XLSX, SQLite): {took:.1f} s; it said: {out.strip()}")
     assert "imported 3100 cameras (3100 new, 0 updated) from 3100 rows" in out
+    # The command's log goes to stderr: what is checked below includes every log line.
+    assert "INFO patrol.registry.importer:" in err
     for text in (out, err, caplog.text):
         assert CAMERA_PASSWORD not in text and INLINE_PASSWORD not in text
