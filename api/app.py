@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -23,6 +24,7 @@ from api.routes import (
     health,
     live,
     prometheus,
+    registry_import,
     reports,
     schools,
 )
@@ -36,6 +38,9 @@ from patrol.store import Store
 from patrol.store.schema import Migrations
 from patrol.stream_slots import StreamSlots
 from streams.redact import NO_SECRETS, Secrets
+
+if TYPE_CHECKING:
+    from patrol.registry.importer import CameraImporter
 
 API_PREFIX = "/api/v1"
 _HERE = Path(__file__).parent
@@ -53,6 +58,7 @@ def create_app(
     metrics: PatrolMetrics | None = None,
     stream_slots: StreamSlots | None = None,
     secrets: Secrets = NO_SECRETS,
+    camera_import: CameraImporter | None = None,
 ) -> FastAPI:
     """The HTTP API and dashboard over `store`.
 
@@ -63,7 +69,8 @@ def create_app(
     when one runs here), to which the app adds the store's; `stream_slots` are the patrol's, when
     it runs in this process, so snapshots and patrol looks share one limit per camera and per
     school; `secrets` are the configuration's secrets, masked by value in every answer that may
-    quote a stream address or an error (credentials by their shape are masked either way).
+    quote a stream address or an error (credentials by their shape are masked either way);
+    `camera_import` imports registry sheets (None: POST /cameras/import answers 503).
     """
     app = FastAPI(
         title=settings.title,
@@ -88,11 +95,13 @@ def create_app(
         stream_slots=stream_slots or StreamSlots(SamplingConfig().max_streams_per_school),
     )
     app.state.secrets = secrets
+    app.state.camera_import = camera_import
     app.state.templates = Jinja2Templates(directory=_HERE / "templates")
 
     # The live feed's /events/stream comes before /events/{event_id}.
     app.include_router(live.router, prefix=API_PREFIX)
     app.include_router(events.router, prefix=API_PREFIX)
+    app.include_router(registry_import.router, prefix=API_PREFIX)
     app.include_router(cameras.router, prefix=API_PREFIX)
     app.include_router(schools.router, prefix=API_PREFIX)
     app.include_router(audit.router, prefix=API_PREFIX)

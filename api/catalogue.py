@@ -59,6 +59,7 @@ _ENUMS: dict[str, dict[str, tuple[str, str]]] = {
         AuditAction.HAZARD_ADVANCED: ("隐患状态变更", "Hazard advanced"),
         AuditAction.HAZARD_ESCALATED: ("隐患升级", "Hazard escalated"),
         AuditAction.HAZARD_VERIFIED: ("隐患核查销号", "Hazard verified"),
+        AuditAction.CAMERAS_IMPORTED: ("导入摄像机", "Cameras imported"),
     },
     "camera_role": {
         CameraRole.BOOTH: ("门卫室", "Guard booth"),

@@ -103,6 +103,9 @@ def _parser() -> argparse.ArgumentParser:
     reset.add_argument("camera")
     reset.add_argument("--config", type=Path, default=Path("config.yaml"), help="default: ./config.yaml")
     reset.set_defaults(handler=_reset_reference)
+    from patrol.registry.command import add_camera_commands
+
+    add_camera_commands(camera_commands)
     _users_parser(commands)
 
     plan = commands.add_parser("plan", help="the patrol planner")
@@ -499,13 +502,17 @@ def _bench_detector(args: argparse.Namespace) -> int:
 
 def _reset_reference(args: argparse.Namespace) -> int:
     from patrol.service import open_store
+    from patrol.store.camera_imports import CameraImports
 
     config = _load(args.config)
-    if args.camera not in {camera.id for camera in config.cameras}:
-        print(f"{args.config}: no camera {args.camera!r}", file=sys.stderr)
-        return 2
     store = open_store(config, config_path=args.config)
     try:
+        imported = {record.camera.id for record in CameraImports(store).list()}
+        if args.camera not in {camera.id for camera in config.cameras} | imported:
+            print(
+                f"{args.config}: no camera {args.camera!r}, neither in the file nor imported", file=sys.stderr
+            )
+            return 2
         had = store.reset_reference(args.camera)
     finally:
         store.close()
@@ -523,17 +530,25 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from patrol.service import open_accounts, open_store, serve_api
+    from patrol.service import (
+        camera_importer,
+        include_imported_cameras,
+        open_accounts,
+        open_store,
+        serve_api,
+    )
 
-    config = _load(args.config)
-    store = open_store(config, migrate=args.migrate, config_path=args.config)
+    file_config = _load(args.config)
+    store = open_store(file_config, migrate=args.migrate, config_path=args.config)
     try:
+        config = include_imported_cameras(file_config, store)
+        importer = camera_importer(file_config, store)
         planner = None
         if config.broker_url is not None:
             from patrol.county.roles import PlannerByBroker
 
             planner = PlannerByBroker(config, store)
-        serve_api(config, store, open_accounts(config, store), planner)
+        serve_api(config, store, open_accounts(config, store), planner, camera_import=importer)
     finally:
         store.close()
     return 0
@@ -541,11 +556,12 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _planner(args: argparse.Namespace) -> int:
     from patrol.county.roles import run_planner
-    from patrol.service import open_store
+    from patrol.service import include_imported_cameras, open_store
 
-    config = _load(args.config)
-    store = open_store(config, migrate=args.migrate, config_path=args.config)
+    file_config = _load(args.config)
+    store = open_store(file_config, migrate=args.migrate, config_path=args.config)
     try:
+        config = include_imported_cameras(file_config, store)
         run_planner(config, store)
     finally:
         store.close()
@@ -554,14 +570,15 @@ def _planner(args: argparse.Namespace) -> int:
 
 def _worker(args: argparse.Namespace) -> int:
     from patrol.county.roles import start_worker
-    from patrol.service import open_store
+    from patrol.service import include_imported_cameras, open_store
 
     if not 1 <= args.concurrency <= 64:
         print("--concurrency must be from 1 to 64", file=sys.stderr)
         return 2
-    config = _load(args.config)
-    store = open_store(config, migrate=args.migrate, config_path=args.config)
+    file_config = _load(args.config)
+    store = open_store(file_config, migrate=args.migrate, config_path=args.config)
     try:
+        config = include_imported_cameras(file_config, store)
         start_worker(config, store, args.concurrency)
     finally:
         store.close()

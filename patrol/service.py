@@ -18,6 +18,7 @@ from patrol.accounts import Accounts, Jurisdictions
 from patrol.cameras import build_sites
 from patrol.clock import SystemClock
 from patrol.config import PatrolConfig, config_secrets
+from patrol.logs import configure_logging
 from patrol.look import Looker
 from patrol.metrics import OutboxFigures, PatrolMetrics
 from patrol.notify import Notifier
@@ -32,6 +33,7 @@ from patrol.types import Role
 
 if TYPE_CHECKING:
     from api.deps import PatrolControl
+    from patrol.registry.importer import CameraImporter
     from streams.simulator import SimulatorServer
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,23 @@ def open_store(config: PatrolConfig, *, migrate: bool = False, config_path: Path
         raise
     store.evidence_dir.mkdir(parents=True, exist_ok=True)
     return store
+
+
+def include_imported_cameras(config: PatrolConfig, store: Store) -> PatrolConfig:
+    """The config with the cameras imported into the database added (ConfigError, listing them,
+    for any that cannot be built); the log then masks their passwords too."""
+    from patrol.registry.patrol_cameras import with_imported_cameras
+    from patrol.store.camera_imports import CameraImports
+
+    merged = with_imported_cameras(config, CameraImports(store).list(), os.environ)
+    if merged is not config:
+        configure_logging(config_secrets(merged))
+        log.info(
+            "%d imported cameras join the config's %d",
+            len(merged.cameras) - len(config.cameras),
+            len(config.cameras),
+        )
+    return merged
 
 
 def open_accounts(config: PatrolConfig, store: Store) -> Accounts:
@@ -134,10 +153,12 @@ def serve_api(
     patrol: PatrolControl | None,
     metrics: PatrolMetrics | None = None,
     slots: StreamSlots | None = None,
+    camera_import: CameraImporter | None = None,
 ) -> None:
     """Blocks until Ctrl-C or SIGTERM; uvicorn handles both signals and shuts down gracefully.
 
     `slots` are the patrol's stream slots when it runs in this process; the snapshots share them.
+    `camera_import` takes registry sheets (POST /api/v1/cameras/import); see `camera_importer`.
     """
     from api.app import create_app
     from api.settings import ApiSettings
@@ -162,6 +183,7 @@ def serve_api(
         metrics=metrics,
         stream_slots=slots or StreamSlots(config.sampling.max_streams_per_school),
         secrets=config_secrets(config),
+        camera_import=camera_import,
     )
     # Open live feeds (dashboards) would otherwise hold a Ctrl-C up for as long as they stay.
     server = uvicorn.Server(
@@ -175,10 +197,19 @@ def serve_api(
         server.run()
 
 
-def run(config: PatrolConfig, *, with_simulator: bool, migrate: bool, config_path: Path) -> None:
-    store = open_store(config, migrate=migrate, config_path=config_path)
+def camera_importer(file_config: PatrolConfig, store: Store) -> CameraImporter:
+    """Imports registry sheets against the config as its file says (before the imported cameras
+    join it: those may be imported again)."""
+    from patrol.registry.importer import CameraImporter
+
+    return CameraImporter(file_config, store, onvif_timeout_s=file_config.sampling.open_timeout_s)
+
+
+def run(file_config: PatrolConfig, *, with_simulator: bool, migrate: bool, config_path: Path) -> None:
+    store = open_store(file_config, migrate=migrate, config_path=config_path)
     with ExitStack() as running:
         running.callback(store.close)
+        config = include_imported_cameras(file_config, store)
         metrics = PatrolMetrics()
         notifier = Notifier.from_config(config.notify)
         notifier.start()
@@ -198,7 +229,7 @@ def run(config: PatrolConfig, *, with_simulator: bool, migrate: bool, config_pat
         policy = retention_policy(config)
         if policy.deletes_anything:
             running.callback(start_daily_prune(store, policy).stop)
-        serve_api(config, store, accounts, patrol, metrics, slots)
+        serve_api(config, store, accounts, patrol, metrics, slots, camera_importer(file_config, store))
 
 
 def retention_policy(config: PatrolConfig) -> RetentionPolicy:
@@ -242,6 +273,7 @@ def start_simulator(config: PatrolConfig) -> SimulatorServer:
         username=config.simulator.username,
         password=config.simulator.password.get_secret_value(),
         cache_dir=config.data_dir / "simulator",
+        onvif_port=config.simulator.onvif_port,
     )
     simulator.start()
     log.info(
@@ -249,6 +281,9 @@ def start_simulator(config: PatrolConfig) -> SimulatorServer:
         len(config.simulator.paths),
         config.simulator.port,
     )
+    if config.simulator.onvif_port is not None:
+        for path in config.simulator.paths:
+            log.info("simulated camera %s: ONVIF device on %s", path, simulator.onvif_address(path))
     return simulator
 
 

@@ -93,3 +93,4 @@ class AuditAction(StrEnum):
     HAZARD_ADVANCED = "hazard_advanced"
     HAZARD_ESCALATED = "hazard_escalated"
     HAZARD_VERIFIED = "hazard_verified"
+    CAMERAS_IMPORTED = "cameras_imported"

@@ -9,6 +9,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -149,6 +150,30 @@ def simulator_server(
         server.start()
         started.append(server)
         return port
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def onvif_simulator(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[dict[str, str], str], Any]]:
+    """Starts the real simulator with each path also an ONVIF device (on any free ports); returns
+    the SimulatorServer, whose `onvif_address(path)` says where each device answers."""
+    from streams.simulator import SimulatorServer
+
+    started: list[SimulatorServer] = []
+    cache_dir = tmp_path_factory.getbasetemp() / "simulator-cache"
+
+    def start(paths: dict[str, str], password: str) -> SimulatorServer:
+        server = SimulatorServer(
+            paths, port=free_port(), username="patrol", password=password, cache_dir=cache_dir, onvif_port=0
+        )
+        server.start()
+        started.append(server)
+        return server
 
     yield start
     for server in started:

@@ -48,6 +48,7 @@ def demo(
     config = config.replace("port: 8000", f"port: {api_port}").replace(
         "data_dir: data", f"data_dir: {work / 'data'}"
     )
+    config = config.replace("onvif_port: 8899", "onvif_port: 0")  # any free ports
     (work / "config.yaml").write_text(config, encoding="utf-8")
     # The log is stderr; the terminal's stdout is where the demo shows its users' passwords.
     log_path, out_path = work / "demo.log", work / "demo.out"

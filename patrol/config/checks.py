@@ -26,6 +26,7 @@ def cross_reference_issues(raw: dict[str, Any]) -> list[ConfigIssue]:
         *duplicate_ids(raw, "cameras"),
         *camera_schools_exist(raw),
         *rule_names_defined(raw),
+        *template_names_defined(raw),
         *simulator_scenarios_exist(raw),
         *jurisdiction_issues(raw),
         *timetables_defined(raw),
@@ -62,6 +63,13 @@ def rule_names_defined(raw: dict[str, Any]) -> Iterator[ConfigIssue]:
     windows = _mapping(raw.get("windows"))
     for index, camera in _items(raw, "cameras"):
         yield from camera_names_defined(camera, ("cameras", index), raw, windows)
+
+
+def template_names_defined(raw: dict[str, Any]) -> Iterator[ConfigIssue]:
+    """A template's rules name its own zones and lines, and windows that exist, as a camera's do."""
+    windows = _mapping(raw.get("windows"))
+    for name, template in _mapping(raw.get("templates")).items():
+        yield from camera_names_defined(template, ("templates", name), raw, windows)
 
 
 def camera_names_defined(

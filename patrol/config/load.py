@@ -75,18 +75,10 @@ def _expand_placeholders(node: Any, loc: tuple[Any, ...], root: Any, environ: Ma
     issues: list[ConfigIssue] = []
     values: list[str] = []
     if isinstance(node, str):
-
-        def substitute(match: re.Match[str]) -> str:
-            name, default = match.group(1), match.group(2)
-            if name not in environ and default is not None:
-                return default
-            if name not in environ:
-                issues.append(ConfigIssue(key_path(loc, root), f"environment variable {name} is not set"))
-                return ""
-            values.append(environ[name])
-            return environ[name]
-
-        return _Expanded(_PLACEHOLDER.sub(substitute, node), issues, values)
+        filled = fill_placeholders(node, environ)
+        for name in filled.missing:
+            issues.append(ConfigIssue(key_path(loc, root), f"environment variable {name} is not set"))
+        return _Expanded(filled.text, issues, list(filled.values))
     if isinstance(node, dict):
         out = {}
         for key, value in node.items():
@@ -104,6 +96,36 @@ def _expand_placeholders(node: Any, loc: tuple[Any, ...], root: Any, environ: Ma
             values.extend(child.values)
         return _Expanded(items, issues, values)
     return _Expanded(node, issues, values)
+
+
+@dataclass(frozen=True)
+class FilledText:
+    text: str
+    missing: tuple[str, ...]  # placeholders without a default whose variable is not set
+    values: tuple[str, ...]  # what the placeholders took from the environment (not their defaults)
+
+
+def fill_placeholders(text: str, environ: Mapping[str, str]) -> FilledText:
+    """`text` with its ${NAME} and ${NAME:-default} placeholders filled from `environ`."""
+    missing: list[str] = []
+    values: list[str] = []
+
+    def substitute(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name not in environ and default is not None:
+            return default
+        if name not in environ:
+            missing.append(name)
+            return ""
+        values.append(environ[name])
+        return environ[name]
+
+    return FilledText(_PLACEHOLDER.sub(substitute, text), tuple(missing), tuple(values))
+
+
+def placeholder_spans(text: str) -> list[tuple[int, int]]:
+    """Where the ${...} placeholders of `text` are, as (start, end) offsets."""
+    return [match.span() for match in _PLACEHOLDER.finditer(text)]
 
 
 def validation_issues(exc: ValidationError, raw: dict[str, Any]) -> Iterator[ConfigIssue]:

@@ -368,6 +368,23 @@ class SimulatorConfig(Section):
     username: str = "patrol"
     password: SecretStr
     paths: dict[str, str] = Field(description="RTSP path -> scenario name")
+    onvif_port: int | None = Field(
+        8899,
+        ge=0,
+        le=65535,
+        description="Each path is also an ONVIF device, the first on this port and the next on the "
+        "ports after it, in the order the paths are listed (0: any free ports; null: no ONVIF)",
+    )
+
+    @model_validator(mode="after")
+    def _onvif_ports_fit(self) -> SimulatorConfig:
+        if self.onvif_port:
+            last = self.onvif_port + len(self.paths) - 1
+            if last > 65535:
+                raise ValueError(f"onvif_port {self.onvif_port} leaves no port for path {len(self.paths)}")
+            if self.onvif_port <= self.port <= last:
+                raise ValueError(f"the ONVIF ports {self.onvif_port}-{last} take the RTSP port {self.port}")
+        return self
 
 
 class CountyConfig(Section):
@@ -459,6 +476,11 @@ class PatrolConfig(Section):
     )
     schools: tuple[SchoolConfig, ...]
     cameras: tuple[CameraConfig, ...]
+    templates: dict[Identifier, CameraViewConfig] = Field(
+        default_factory=dict,
+        description="Named camera views (zones, lines, rules) that imported cameras take; a template "
+        "named like a camera role is that role's default",
+    )
     jurisdictions: JurisdictionsConfig = Field(default_factory=JurisdictionsConfig)
     simulator: SimulatorConfig | None = None
     notify: NotifyConfig = Field(default_factory=NotifyConfig)

@@ -33,6 +33,23 @@ class CameraRecord:
 
 
 @dataclass(frozen=True)
+class ImportedCameraRecord:
+    """A camera from a registry sheet, as stored: never a password, only the name of the
+    environment variable (`credentials`) that holds it."""
+
+    camera: CameraRecord
+    stream: str  # RTSP address, ${VAR} placeholders kept
+    username: str | None
+    credentials: str | None
+    onvif_address: str | None
+    onvif_profile: str | None
+    template: str | None
+    view: dict[str, Any]  # zones, lines and rules: a CameraViewConfig as JSON
+    imported_at: datetime
+    imported_by: str
+
+
+@dataclass(frozen=True)
 class LookRecord:
     camera_id: str
     kind: LookKind

@@ -730,17 +730,7 @@ class Store:
 
     def append_audit(self, entry: AuditEntry) -> int:
         with self._sessions.begin() as session:
-            row = AuditRow(
-                at=entry.at,
-                username=entry.username,
-                role=entry.role,
-                jurisdiction_id=entry.jurisdiction_id,
-                action=entry.action.value,
-                target=entry.target,
-                school_id=entry.school_id,
-                client=entry.client,
-                detail=entry.detail,
-            )
+            row = audit_row(entry)
             session.add(row)
             session.flush()
             return row.id
@@ -825,6 +815,20 @@ def event_payload(record: EventRecord, change: str) -> dict[str, Any]:
         "ended_at": record.ended_at.isoformat() if record.ended_at else None,
         "decided_at": record.decided_at.isoformat() if record.decided_at else None,
     }
+
+
+def audit_row(entry: AuditEntry) -> AuditRow:
+    return AuditRow(
+        at=entry.at,
+        username=entry.username,
+        role=entry.role,
+        jurisdiction_id=entry.jurisdiction_id,
+        action=entry.action.value,
+        target=entry.target,
+        school_id=entry.school_id,
+        client=entry.client,
+        detail=entry.detail,
+    )
 
 
 def _write_durably(target: Path, data: bytes) -> None:

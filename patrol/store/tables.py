@@ -64,6 +64,28 @@ class CameraRow(Base):
     stream_redacted: Mapped[str] = mapped_column(String(500))
 
 
+class ImportedCameraRow(Base):
+    """How a camera imported from a registry sheet is reached and judged; `cameras` holds its
+    name, school and role like any camera's. Never a password: only the name of the environment
+    variable that holds it."""
+
+    __tablename__ = "imported_cameras"
+
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"), primary_key=True)
+    # RTSP address as the sheet wrote it (${VAR} placeholders kept) or as ONVIF gave it.
+    stream: Mapped[str] = mapped_column(String(500))
+    username: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    credentials: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # Where the stream address came from, when from ONVIF: kept so an import can be refreshed.
+    onvif_address: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    onvif_profile: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    template: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Zones, lines and rules (a camera view of the config), copied from the template at import.
+    view: Mapped[dict[str, Any]] = mapped_column(JSON)
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    imported_by: Mapped[str] = mapped_column(String(64))
+
+
 class LookRow(Base):
     __tablename__ = "looks"
 

@@ -21,6 +21,7 @@ from typing import IO
 from urllib.parse import quote
 
 from streams.simulator.encode import cached_loop
+from streams.simulator.onvif_cameras import SUB_STREAM_SUFFIX, OnvifCameras, sub_stream_paths
 from streams.simulator.scenarios import SCENARIOS, Scenario
 
 # Debian's interpreter, not ours: python3-gi and the RTSP server typelib only load there.
@@ -55,7 +56,8 @@ class SimulatorServer:
     """Simulated cameras on ``rtsp://host:port/<path>``, each path playing a scenario.
 
     A path names a built-in scenario or carries a ``Scenario`` (from a scenario file, say).
-    Use it as a context manager, or call ``start`` and ``stop``.
+    With ``onvif_port`` (0: any free ports) each path is also an ONVIF device with a main and a
+    sub stream (see onvif_cameras). Use it as a context manager, or call ``start`` and ``stop``.
     """
 
     def __init__(
@@ -67,6 +69,7 @@ class SimulatorServer:
         password: str,
         cache_dir: Path,
         host: str = "127.0.0.1",
+        onvif_port: int | None = None,
     ) -> None:
         if not paths:
             raise ValueError("a simulator needs at least one path")
@@ -81,6 +84,21 @@ class SimulatorServer:
                 scenario = SCENARIOS[scenario]
             scenarios[path] = scenario
         self.paths = scenarios
+        # What the RTSP server plays: the paths, and their sub streams when they are ONVIF devices.
+        self._served = scenarios if onvif_port is None else {**scenarios, **sub_stream_paths(scenarios)}
+        self._onvif: OnvifCameras | None = None
+        if onvif_port is not None:
+            self._onvif = OnvifCameras(
+                scenarios,
+                rtsp_url=lambda path: self.url(path, with_credentials=False),
+                scenario_s=self.scenario_s,
+                first_port=onvif_port,
+                username=username,
+                password=password,
+                host=host,
+            )
+        # Wall time at which each path's scenario time was 0, as the RTSP server keeps it.
+        self._origins: dict[str, float] = {}
         self.port = port
         self.host = host
         self.cache_dir = cache_dir
@@ -115,6 +133,16 @@ class SimulatorServer:
             userinfo = f"{quote(self._username, safe='')}:{quote(self._password, safe='')}@"
         return f"rtsp://{userinfo}{host}:{self.port}{path}"
 
+    def onvif_address(self, path: str) -> str:
+        """`host:port` of the path's ONVIF device (the simulator must run with ``onvif_port``)."""
+        if self._onvif is None:
+            raise SimulatorError("this simulator serves no ONVIF devices")
+        return self._onvif.address(path)
+
+    def scenario_s(self, path: str) -> float:
+        """The path's scenario clock, as the RTSP server runs it."""
+        return time.time() - self._origins.get(path, 0.0)
+
     def start(self, timeout_s: float = 60.0) -> None:
         """Encode (or reuse) the timelines, start the server, and wait until it listens.
 
@@ -125,7 +153,7 @@ class SimulatorServer:
             raise SimulatorError("the simulator is already started")
         deadline = time.monotonic() + timeout_s
         files: dict[str, Path] = {}
-        for path, scenario in self.paths.items():
+        for path, scenario in self._served.items():
             files[path] = cached_loop(scenario, self.cache_dir)
             if time.monotonic() > deadline:
                 raise SimulatorError(f"encoding the scenarios took longer than {timeout_s} s")
@@ -135,16 +163,22 @@ class SimulatorServer:
             "username": self._username,
             "password": self._password,
             "paths": {
-                path: {"file": str(files[path].resolve()), "fps": self.paths[path].camera.fps}
-                for path in self.paths
+                path: {"file": str(files[path].resolve()), "fps": self._served[path].camera.fps}
+                for path in self._served
             },
         }
         self._launch(json.dumps(spec))
         self._wait_ready(deadline, timeout_s)
+        if self._onvif is not None:
+            try:
+                self._onvif.start()
+            except OSError as exc:
+                self.stop()
+                raise SimulatorError(f"the ONVIF devices could not listen: {exc}") from exc
 
     def prepare(self) -> None:
         """Encode every path's timeline into the cache now (start reuses them)."""
-        for scenario in self.paths.values():
+        for scenario in self._served.values():
             cached_loop(scenario, self.cache_dir)
 
     def seek(self, path: str, scenario_s: float, timeout_s: float = 5.0) -> None:
@@ -154,9 +188,12 @@ class SimulatorServer:
         """
         if path not in self.paths:
             raise ValueError(f"no simulated camera at {path!r}")
-        reply = self._command({"seek": {"path": path, "scenario_s": scenario_s}}, timeout_s)
-        if reply != "OK":
-            raise SimulatorError(f"seek {path} to {scenario_s:.1f} s refused: {reply}")
+        for served in (path, path + SUB_STREAM_SUFFIX):
+            if served in self._served:
+                reply = self._command({"seek": {"path": served, "scenario_s": scenario_s}}, timeout_s)
+                if reply != "OK":
+                    raise SimulatorError(f"seek {served} to {scenario_s:.1f} s refused: {reply}")
+        self._origins[path] = time.time() - scenario_s
 
     def _command(self, command: dict[str, object], timeout_s: float) -> str:
         process = self._process
@@ -256,6 +293,8 @@ class SimulatorServer:
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """SIGTERM, then SIGKILL if it does not exit in time. Safe to call twice."""
+        if self._onvif is not None:
+            self._onvif.stop()
         process, self._process = self._process, None
         if process is None:
             return

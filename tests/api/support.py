@@ -21,6 +21,7 @@ from patrol.accounts import Accounts, Jurisdictions
 from patrol.clock import Clock
 from patrol.config import PatrolConfig, parse_config
 from patrol.metrics import PatrolMetrics
+from patrol.registry.importer import CameraImporter
 from patrol.store import CameraRecord, EventRecord, Finding, SchoolRecord, Store
 from patrol.store.records import EvidenceRecord
 from patrol.store.tables import EvidenceRow
@@ -181,6 +182,7 @@ def make_app(
     metrics: PatrolMetrics | None = None,
     stream_slots: StreamSlots | None = None,
     secrets: Secrets = NO_SECRETS,
+    camera_import: CameraImporter | None = None,
 ) -> FastAPI:
     """The app with the test users; its clock stands at DECIDED_AT unless given one."""
     return create_app(
@@ -194,6 +196,7 @@ def make_app(
         metrics=metrics,
         stream_slots=stream_slots,
         secrets=secrets,
+        camera_import=camera_import,
     )
 
 

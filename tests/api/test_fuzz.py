@@ -20,10 +20,21 @@ from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
 from patrol.hazards import EscalationLevel, HazardRegister
+from patrol.registry.importer import CameraImporter
 from patrol.store import OnDemandRequest, Store, sqlite_url
 from patrol.types import EventStatus, EventType
 from tests.api.routes.test_schools import RecordingPatrol
-from tests.api.support import DECIDED_AT, T0, USERS, StillCameras, finding, make_app, populate, token_for
+from tests.api.support import (
+    DECIDED_AT,
+    T0,
+    USERS,
+    StillCameras,
+    finding,
+    make_app,
+    populate,
+    site_config,
+    token_for,
+)
 
 schemathesis = pytest.importorskip("schemathesis")
 from schemathesis import GenerationMode  # noqa: E402
@@ -109,7 +120,9 @@ def test_every_operation_as_every_role_gives_no_5xx_keeps_its_schema_and_hides_o
     store = Store(sqlite_url(tmp_path), tmp_path / "evidence")
     store.create_schema()
     foreign = seed(store)
-    app = make_app(store, patrol=RecordingPatrol(store), snapshots=StillCameras())
+    # No environment: a generated sheet naming a variable is refused, never resolved.
+    importer = CameraImporter(site_config(), store, environ={}, onvif_timeout_s=1.0)
+    app = make_app(store, patrol=RecordingPatrol(store), snapshots=StillCameras(), camera_import=importer)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [
         result.ok()

@@ -169,6 +169,27 @@ def test_placeholder_defaults_apply_only_when_the_variable_is_unset() -> None:
             "api -> live_feeds_per_user",
             "greater than or equal to 1",
         ),
+        (
+            _with(
+                ("templates",), {"gate": {"rules": {"loitering": {"zone": "outside", "windows": ["always"]}}}}
+            ),
+            "templates -> gate -> rules -> loitering -> zone",
+            "no zone",
+        ),
+        (_with(("templates",), {"Gate 1": {}}), "templates -> Gate 1 -> [key]", "should match pattern"),
+        (
+            _with(("simulator",), {"password": "x", "paths": {"/a": "booth_staffed"}, "onvif_port": 8554}),
+            "simulator",
+            "take the RTSP port 8554",
+        ),
+        (
+            _with(
+                ("simulator",),
+                {"password": "x", "paths": {"/a": "booth_staffed", "/b": "booth_empty"}, "onvif_port": 65535},
+            ),
+            "simulator",
+            "leaves no port for path 2",
+        ),
         ("cameras: [unclosed", "", "not valid YAML"),
         ("- just\n- a list\n", "", "mapping of sections"),
     ],

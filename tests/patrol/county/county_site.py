@@ -53,6 +53,7 @@ def county_config(work: Path, database_url: str, broker_url: str, *, extra_booth
     config["sampling"]["workers"] = workers
     config["sampling"]["look_timeout_s"] = 90
     config["simulator"]["port"] = rtsp_port
+    config["simulator"]["onvif_port"] = None  # RTSP is all these cameras need; no fixed ports taken
     for camera in config["cameras"]:
         camera["stream"] = camera["stream"].replace("127.0.0.1:8554", f"127.0.0.1:{rtsp_port}")
     booth = next(c for c in config["cameras"] if c["id"] == "dongcheng-booth")

@@ -1,7 +1,7 @@
 """County state: camera memory, looks answered by planner order, pictures in the database.
 
 Revision ID: 0005_county_state
-Revises: 0002_camera_status
+Revises: 0004_imported_cameras
 Create Date: 2026-12-02
 
 Looks run on many workers: each camera's rule memory is kept in the database, each look records
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_county_state"
-down_revision = "0002_camera_status"
+down_revision = "0004_imported_cameras"
 branch_labels = None
 depends_on = None
 
