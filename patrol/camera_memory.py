@@ -30,7 +30,7 @@ _KINDS: dict[str, type] = {"Sighting": Sighting}
 _FORMAT = 1
 
 
-class MemoryError_(ValueError):
+class UnreadableMemory(ValueError):
     """A saved memory this release cannot read."""
 
 
@@ -54,9 +54,9 @@ def restore(camera: PatrolCamera, saved: bytes | None) -> None:
         try:
             memory = json.loads(zlib.decompress(saved))
         except (zlib.error, ValueError) as exc:
-            raise MemoryError_(f"camera {camera.id}: saved memory is unreadable ({exc})") from None
+            raise UnreadableMemory(f"camera {camera.id}: saved memory is unreadable ({exc})") from None
         if memory.get("format") != _FORMAT:
-            raise MemoryError_(f"camera {camera.id}: saved memory has format {memory.get('format')!r}")
+            raise UnreadableMemory(f"camera {camera.id}: saved memory has format {memory.get('format')!r}")
     _set_fields(camera.health, memory["health"])
     for rule in camera.rules:
         _set_fields(rule, memory["rules"].get(str(rule.event_type), {}))
@@ -107,16 +107,16 @@ def _unpack(value: Any) -> Any:
     if "$png" in value:
         picture = cv2.imdecode(np.frombuffer(base64.b64decode(value["$png"]), np.uint8), cv2.IMREAD_UNCHANGED)
         if picture is None:
-            raise MemoryError_("a saved picture is unreadable")
+            raise UnreadableMemory("a saved picture is unreadable")
         return picture
     if "$array" in value:
         return np.load(io.BytesIO(base64.b64decode(value["$array"])), allow_pickle=False)
     if "$kind" in value:
         kind = _KINDS.get(value["$kind"])
         if kind is None:
-            raise MemoryError_(f"unknown kind {value['$kind']!r} in a saved memory")
+            raise UnreadableMemory(f"unknown kind {value['$kind']!r} in a saved memory")
         return kind(**{name: _unpack(v) for name, v in value["fields"].items()})
-    raise MemoryError_(f"unknown value {sorted(value)!r} in a saved memory")
+    raise UnreadableMemory(f"unknown value {sorted(value)!r} in a saved memory")
 
 
 def _pack_array(array: np.ndarray) -> dict[str, str]:
