@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import threading
+import time
 from datetime import UTC, datetime
 
 from patrol.cameras import build_sites
@@ -24,6 +26,8 @@ from patrol.runtime import Patrol, UnknownSchool, record_on_demand
 from patrol.store import OnDemandRecord, Store
 
 log = logging.getLogger(__name__)
+
+_FIGURES_EVERY_S = 60.0
 
 
 def broker_url(config: PatrolConfig) -> str:
@@ -67,8 +71,12 @@ def run_planner(config: PatrolConfig, store: Store) -> None:
         for camera_id, at in store.follow_ups_wanted().items():
             patrol.follow_up_wanted(camera_id, max((at - now).total_seconds(), 0.0))
         patrol.start(orders)
+        next_figures = time.monotonic() + _FIGURES_EVERY_S
         try:
             while not stopping.wait(5.0):
+                if time.monotonic() >= next_figures:
+                    log_figures(patrol, orders)
+                    next_figures = time.monotonic() + _FIGURES_EVERY_S
                 if not lease.still_held():
                     log.error("planner lost its lease in the database; stopping so a standby takes over")
                     break
@@ -76,8 +84,22 @@ def run_planner(config: PatrolConfig, store: Store) -> None:
             pass
         finally:
             patrol.stop()
+            log_figures(patrol, orders)
     finally:
         lease.release()
+
+
+def log_figures(patrol: Patrol, orders: BrokerOrders) -> None:
+    """Aggregates only (never a visit time), for the operator's log and the county benchmark."""
+    status = patrol.status()
+    figures = {
+        "looks_done": status["looks_done"],
+        "looks_lost": orders.lost,
+        "coverage": status["coverage"],
+        "worst_gap_ratio": status["worst_gap_ratio"],
+        "shortfall": status["shortfall"],
+    }
+    log.info("planner figures: %s", json.dumps(figures, sort_keys=True))
 
 
 def start_worker(config: PatrolConfig, store: Store, concurrency: int) -> None:
