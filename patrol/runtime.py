@@ -13,6 +13,7 @@ from typing import Protocol
 
 from patrol.cameras import PatrolCamera
 from patrol.clock import Clock
+from patrol.config import PatrolConfig
 from patrol.hazards import HazardRegister
 from patrol.look import CameraLooker, LookReport
 from patrol.look_recorder import LookRecorder
@@ -103,6 +104,36 @@ class Patrol:
         self._started_at: float | None = None
         self._last_look_done: float | None = None
         self._dispatcher_killed = threading.Event()
+
+    @classmethod
+    def from_config(
+        cls,
+        config: PatrolConfig,
+        cameras: Sequence[PatrolCamera],
+        store: Store,
+        looker: CameraLooker | None,
+        clock: Clock,
+        metrics: PatrolMetrics,
+        *,
+        slots: StreamSlots | None = None,
+        last_looked: Mapping[str, float] | None = None,
+    ) -> Patrol:
+        """The patrol the config describes: its calendar, workers and limits."""
+        sampling = config.sampling
+        return cls(
+            cameras,
+            store,
+            looker,
+            clock,
+            calendar=SchoolCalendar.from_config(config.calendar, sampling, config.timezone),
+            workers=sampling.workers,
+            max_per_school=sampling.max_streams_per_school,
+            on_demand_within_s=sampling.on_demand_within_s,
+            reinspection_rate_factor=sampling.reinspection_rate_factor,
+            metrics=metrics,
+            slots=slots,
+            last_looked=last_looked,
+        )
 
     # Lifecycle -----------------------------------------------------------------------------
 

@@ -22,7 +22,6 @@ from patrol.logs import configure_logging
 from patrol.look import Looker
 from patrol.metrics import OutboxFigures, PatrolMetrics
 from patrol.notify import Notifier
-from patrol.planner import SchoolCalendar
 from patrol.runtime import Patrol
 from patrol.snapshots import CameraSnapshots
 from patrol.store import Store, sqlite_url
@@ -131,19 +130,7 @@ def build_patrol(
         raise SystemExit(f"detector: {exc}") from None
     clock = SystemClock()
     looker = Looker(metrics.timed(detector), config.sampling, clock, references=store)
-    return Patrol(
-        cameras,
-        store,
-        looker,
-        clock,
-        calendar=SchoolCalendar.from_config(config.calendar, config.sampling, config.timezone),
-        workers=config.sampling.workers,
-        max_per_school=config.sampling.max_streams_per_school,
-        on_demand_within_s=config.sampling.on_demand_within_s,
-        reinspection_rate_factor=config.sampling.reinspection_rate_factor,
-        metrics=metrics,
-        slots=slots,
-    )
+    return Patrol.from_config(config, cameras, store, looker, clock, metrics, slots=slots)
 
 
 def serve_api(

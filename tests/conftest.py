@@ -113,21 +113,22 @@ def postgres_url() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def postgres_database() -> Iterator[str]:
-    """A fresh database of its own on the machine's PostgreSQL, dropped (connections and all) afterwards."""
+def postgres_database(admin_url: str = POSTGRES_ADMIN_URL, prefix: str = "patrol_test") -> Iterator[str]:
+    """A fresh database of its own on `admin_url`'s server (the machine's PostgreSQL), dropped
+    (connections and all) afterwards."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import OperationalError
 
-    name = f"patrol_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     except OperationalError as exc:
         admin.dispose()
-        _missing(f"PostgreSQL at {POSTGRES_ADMIN_URL} is unreachable: {exc.orig}")
+        _missing(f"PostgreSQL at {admin_url} is unreachable: {exc.orig}")
     try:
-        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

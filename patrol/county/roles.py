@@ -21,7 +21,6 @@ from patrol.hazards import HazardRegister
 from patrol.look import Looker
 from patrol.look_recorder import LookRecorder
 from patrol.metrics import PatrolMetrics
-from patrol.planner import SchoolCalendar
 from patrol.runtime import Patrol, UnknownSchool, record_on_demand
 from patrol.store import OnDemandRecord, Store
 
@@ -52,18 +51,9 @@ def run_planner(config: PatrolConfig, store: Store) -> None:
         schools, cameras = build_sites(config)
         store.sync_sites(schools, [camera.record() for camera in cameras])
         clock = SystemClock()
-        patrol = Patrol(
-            cameras,
-            store,
-            None,
-            clock,
-            calendar=SchoolCalendar.from_config(config.calendar, config.sampling, config.timezone),
-            workers=config.sampling.workers,
-            max_per_school=config.sampling.max_streams_per_school,
-            on_demand_within_s=config.sampling.on_demand_within_s,
-            reinspection_rate_factor=config.sampling.reinspection_rate_factor,
-            metrics=PatrolMetrics(),
-            last_looked={camera_id: at.timestamp() for camera_id, at in store.last_looked().items()},
+        last_looked = {camera_id: at.timestamp() for camera_id, at in store.last_looked().items()}
+        patrol = Patrol.from_config(
+            config, cameras, store, None, clock, PatrolMetrics(), last_looked=last_looked
         )
         orders = BrokerOrders(app, store, look_timeout_s=config.sampling.look_timeout_s)
         orders.listen(patrol)

@@ -18,13 +18,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
+from tests.conftest import postgres_database
 from tests.patrol.registry.county import PASSWORD_VARIABLE, County, county, csv_bytes, xlsx_bytes
 
 
@@ -69,16 +67,8 @@ def _database(admin_url: str | None) -> Iterator[str | None]:
     if admin_url is None:
         yield None
         return
-    name = f"patrol_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database(admin_url, prefix="patrol_bench") as url:
+        yield url
 
 
 if __name__ == "__main__":

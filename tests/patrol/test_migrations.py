@@ -3,7 +3,6 @@ a new revision goes up and down, and processes refuse a schema they do not run o
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -26,7 +25,7 @@ from patrol.store.schema import (
 from patrol.store.tables import EventRow, LookRow
 from patrol.types import LookOutcome
 from tests.api.support import T0, populate
-from tests.conftest import POSTGRES_ADMIN_URL
+from tests.conftest import postgres_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -36,16 +35,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield sqlite_url(tmp_path)
         return
     request.getfixturevalue("postgres_url")  # skips (or fails in CI) when PostgreSQL is down
-    name = f"patrol_migrations_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database(prefix="patrol_migrations") as url:
+        yield url
 
 
 @pytest.fixture
