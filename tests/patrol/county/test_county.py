@@ -12,6 +12,7 @@ and the standby takes over, keeping every camera within its maximum gap.
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
@@ -36,6 +37,9 @@ pytestmark = pytest.mark.slow
 MAX_GAP_S = 90  # the demo calendar's maximum gap for every role
 LOOK_TIMEOUT_S = 90  # county_config's sampling.look_timeout_s
 FINDINGS_WITHIN_S = 300
+# How long the gaps are watched after the takeover: two maximum gaps in the suite; the issue's
+# ten minutes with PATROL_TAKEOVER_WATCH_S=600.
+TAKEOVER_WATCH_S = float(os.environ.get("PATROL_TAKEOVER_WATCH_S", 2 * MAX_GAP_S))
 CLIP_CAMERAS = ("xihe-gate", "xihe-street", "dongcheng-gate", "dongcheng-street")
 
 
@@ -218,7 +222,7 @@ def test_the_standby_planner_takes_over_and_keeps_every_gap(county: County) -> N
     processes.kill("planner-a")
     _wait_for(lambda: "planner active" in processes.log("planner-b"), 30, "the standby to take over")
     print(f"standby active {time.monotonic() - killed:.1f} s after the kill")
-    time.sleep(2 * MAX_GAP_S)
+    time.sleep(TAKEOVER_WATCH_S)
     with county.database.connect() as connection:
         rows = connection.execute(
             text(
@@ -230,7 +234,10 @@ def test_the_standby_planner_takes_over_and_keeps_every_gap(county: County) -> N
         ).all()
     worst = _worst_gaps(rows, datetime.now(UTC))
     over = {camera: round(gap) for camera, gap in worst.items() if gap > MAX_GAP_S + 30}
-    print(f"worst gap after the takeover: {max(worst.values()):.0f} s over {len(worst)} cameras")
+    print(
+        f"worst gap in the {TAKEOVER_WATCH_S:.0f} s after the takeover: "
+        f"{max(worst.values()):.0f} s over {len(worst)} cameras"
+    )
     assert len(worst) == 36 and over == {}
 
 
@@ -290,8 +297,6 @@ def _wait_for(condition, within_s: float, what: str) -> None:  # type: ignore[no
 
 
 def _patrol(*args: str, stdin: str | None = None) -> str:
-    import os
-
     result = subprocess.run(
         [sys.executable, "-m", "patrol.cli", *args],
         cwd=REPO,
