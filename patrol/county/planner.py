@@ -20,12 +20,14 @@ from typing import Any, Protocol
 from celery import Celery
 from kombu import Connection, Consumer, Message
 
-from patrol.county.broker import LOOK_TASK, LOOKS_QUEUE, planner_queue
+from patrol.county.broker import LOOK_TASK, LOOKS_QUEUE, looks_queue, planner_queue
 from patrol.county.messages import LookDone, LookOrder, LookStarted, OnDemandAsked, from_message
 from patrol.planner import Visit
 from patrol.store import OnDemandRecord, Store
 
 log = logging.getLogger(__name__)
+
+_QUEUE_DEPTH_EVERY_S = 5.0
 
 
 class PlannerPatrol(Protocol):
@@ -61,6 +63,8 @@ class BrokerOrders:
         self._stopping = threading.Event()
         self._listener: threading.Thread | None = None
         self.lost = 0
+        self.waiting = 0  # orders in the broker's queue, counted every few seconds
+        self._waiting_counted_at = -float("inf")
 
     def listen(self, patrol: PlannerPatrol) -> None:
         """Start taking the workers' word; before the patrol starts, so no word is missed."""
@@ -108,10 +112,21 @@ class BrokerOrders:
                         with contextlib.suppress(TimeoutError):
                             connection.drain_events(timeout=1.0)
                         self._give_up_lost()
+                        self._count_waiting(connection)
             except Exception as exc:  # the broker went away: keep counting lost looks, reconnect
                 log.warning("planner lost the broker (%s); reconnecting", type(exc).__name__)
                 self._give_up_lost()
                 self._stopping.wait(2.0)
+
+    def _count_waiting(self, connection: Connection) -> None:
+        """Orders sent and not yet taken by a worker: the broker's queue depth."""
+        if time.monotonic() < self._waiting_counted_at + _QUEUE_DEPTH_EVERY_S:
+            return
+        self._waiting_counted_at = time.monotonic()
+        # Declared as the workers declare it (it may not exist yet), then counted.
+        bound = looks_queue.bind(connection.default_channel)
+        bound.declare()
+        self.waiting = bound.queue_declare(passive=True).message_count
 
     def _on_word(self, body: Any, message: Message) -> None:
         try:

@@ -85,6 +85,7 @@ def log_figures(patrol: Patrol, orders: BrokerOrders) -> None:
     figures = {
         "looks_done": status["looks_done"],
         "looks_lost": orders.lost,
+        "orders_waiting_in_broker": orders.waiting,
         "coverage": status["coverage"],
         "worst_gap_ratio": status["worst_gap_ratio"],
         "shortfall": status["shortfall"],

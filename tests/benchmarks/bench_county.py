@@ -58,7 +58,10 @@ def measure(workers: int, seconds: float, cameras: int) -> dict[str, float]:
         finally:
             processes.stop_all()
             database.dispose()
-        figures = json.loads(re.findall(r"planner figures: (\{.*\})", processes.log("planner"))[-1])
+        planner_log = processes.log("planner")
+        figures = json.loads(re.findall(r"planner figures: (\{.*\})", planner_log)[-1])
+        if "planner lost the broker" in planner_log:
+            print("  (the planner lost its broker connection during this run)")
     shortfall = figures["shortfall"]
     return {
         "looks_per_min": looks / seconds * 60,
@@ -67,6 +70,7 @@ def measure(workers: int, seconds: float, cameras: int) -> dict[str, float]:
         "demand_workers": shortfall["demand_workers"],
         "coverage": figures["coverage"],
         "lost": figures["looks_lost"],
+        "waiting": figures["orders_waiting_in_broker"],
     }
 
 
@@ -84,7 +88,7 @@ def main() -> None:
         row = measure(workers, args.seconds, args.cameras)
         print(
             f"{workers:>16} | {row['looks_per_min']:>9.1f} | {row['frames_per_s']:>17.2f} | "
-            f"{row['shed_share']:>17.1%} | {row['demand_workers']:>22.1f} | {row['coverage']:>8.3f} | {row['lost']:.0f}",
+            f"{row['shed_share']:>17.1%} | {row['demand_workers']:>22.1f} | {row['coverage']:>8.3f} | {row['lost']:>4.0f} | {row['waiting']:.0f}",
             flush=True,
         )
 
