@@ -17,11 +17,11 @@ from patrol.config import parse_config
 from patrol.service import open_store
 from patrol.store import Store, sqlite_url
 from patrol.store.schema import (
+    BASELINE,
     BASELINE_TABLES,
     Migrations,
     SchemaNotReady,
     SchemaState,
-    full_metadata,
 )
 from patrol.store.tables import EventRow, LookRow
 from patrol.types import LookOutcome
@@ -68,11 +68,12 @@ def _config_file(tmp_path: Path, database_url: str) -> Path:
 
 
 def create_all_before_migrations(engine: Engine) -> None:
-    """What the release before migrations did at start: create_all of the baseline's tables."""
-    metadata = full_metadata()
-    metadata.create_all(
-        engine, tables=[table for table in metadata.sorted_tables if table.name in BASELINE_TABLES]
-    )
+    """What the release before migrations made at start with create_all: the baseline revision's
+    schema (equal to it when the baseline was written), without a version table."""
+    Migrations(engine).upgrade(BASELINE)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE alembic_version"))
+    assert set(inspect(engine).get_table_names()) == BASELINE_TABLES
 
 
 def _looks_before_migrations(store: Store) -> None:
@@ -269,9 +270,8 @@ def test_a_process_creates_an_empty_database_and_refuses_an_old_one(
     try:
         assert Migrations(opened.engine).status().state is SchemaState.CURRENT
         # Make it the schema of the release before migrations: no version table, no later tables.
-        with opened.engine.begin() as connection:
-            connection.execute(text("DROP TABLE alembic_version"))
-            connection.execute(text("DROP TABLE camera_status"))
+        Migrations(opened.engine).downgrade("base")
+        create_all_before_migrations(opened.engine)
     finally:
         opened.close()
 
@@ -308,3 +308,45 @@ def test_check_notices_a_missing_audit_trigger(store: Store) -> None:
     with store.engine.begin() as connection:
         connection.execute(text(f"DROP TRIGGER {name}" + (" ON audit_log" if name.endswith("only") else "")))
     assert migrations.drift() == [f"missing trigger {name} on audit_log"]
+
+
+def _index_columns(store: Store, table: str) -> dict[str, list[str]]:
+    return {
+        index["name"] or "": [str(column) for column in index["column_names"]]
+        for index in inspect(store.engine).get_indexes(table)
+    }
+
+
+def test_the_query_indexes_revision_goes_up_and_down_keeping_the_data(store: Store) -> None:
+    migrations = Migrations(store.engine)
+    migrations.upgrade("0002_camera_status")
+    site = populate(store)
+    _looks_before_migrations(store)
+    before = _events(store)
+    single = {f"ix_events_{column}": [column] for column in ("school_id", "camera_id", "type", "status")}
+    assert single.items() <= _index_columns(store, "events").items()
+    assert _index_columns(store, "looks")["ix_looks_started_at"] == ["started_at"]
+
+    assert migrations.upgrade().revision == "0003_query_indexes"
+    events = _index_columns(store, "events")
+    for column in ("school_id", "camera_id", "type", "status"):
+        assert events[f"ix_events_{column}_first_seen"] == [column, "first_seen"]
+        assert f"ix_events_{column}" not in events
+    looks = _index_columns(store, "looks")
+    assert looks["ix_looks_started_at_camera_id_outcome"] == ["started_at", "camera_id", "outcome"]
+    assert "ix_looks_started_at" not in looks
+    assert migrations.drift() == []
+    assert _events(store) == before
+    assert store.list_events(school_id="north")[1] == 3
+
+    assert migrations.downgrade("0002_camera_status").revision == "0002_camera_status"
+    events = _index_columns(store, "events")
+    assert single.items() <= events.items()
+    assert not [name for name in events if name.endswith("_first_seen") and name != "ix_events_first_seen"]
+    assert _index_columns(store, "looks")["ix_looks_started_at"] == ["started_at"]
+    assert "ix_looks_started_at_camera_id_outcome" not in _index_columns(store, "looks")
+    assert _events(store) == before
+    assert store.get_event(site.c.id).status == site.c.status
+
+    assert migrations.upgrade().state is SchemaState.CURRENT
+    assert migrations.drift() == []
