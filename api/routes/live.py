@@ -34,10 +34,12 @@ RECHECK_SESSION_S = 10.0
 
 def overview(store: Store, viewer: Viewer) -> OverviewPublic:
     counts = store.open_counts(school_ids=viewer.school_ids)
-    health = store.camera_health(school_ids=viewer.school_ids)
+    by_school: dict[str, list[CameraHealthPublic]] = {}
+    for health in store.camera_health(school_ids=viewer.school_ids):
+        by_school.setdefault(health.camera.school_id, []).append(CameraHealthPublic.from_health(health))
     schools = []
     for school in store.list_schools(school_ids=viewer.school_ids):
-        cameras = [CameraHealthPublic.from_health(h) for h in health if h.camera.school_id == school.id]
+        cameras = by_school.get(school.id, [])
         unreachable = sum(camera.state == "unreachable" for camera in cameras)
         schools.append(
             SchoolHealthPublic(id=school.id, name=school.name, cameras=cameras, unreachable=unreachable)

@@ -71,7 +71,7 @@ class HazardRegister:
             late = (HazardRow.state != HazardState.CLEARED.value) & (HazardRow.deadline < now)
             query = query.where(late if overdue else ~late)
         with self._sessions() as session:
-            return [_record(session, row) for row in session.scalars(query)]
+            return _records(session, list(session.scalars(query)))
 
     # Changing ------------------------------------------------------------------------------
 
@@ -271,38 +271,49 @@ def _history(
 
 
 def _record(session: Session, row: HazardRow) -> HazardRecord:
-    history = session.scalars(
-        select(HazardTransitionRow)
-        .where(HazardTransitionRow.hazard_id == row.id)
-        .order_by(HazardTransitionRow.id)
-    )
-    return HazardRecord(
-        id=row.id,
-        event_id=row.event_id,
-        school_id=row.school_id,
-        camera_id=row.camera_id,
-        type=EventType(row.type),
-        level=EscalationLevel(row.level),
-        state=HazardState(row.state),
-        owner=row.owner,
-        deadline=row.deadline,
-        created_at=row.created_at,
-        created_by=row.created_by,
-        evidence_at=row.evidence_at,
-        evidence_look_id=row.evidence_look_id,
-        evidence_note=row.evidence_note,
-        cleared_at=row.cleared_at,
-        history=tuple(
-            HazardTransition(
-                at=t.at,
-                by=t.by,
-                action=HazardAction(t.action),
-                from_state=HazardState(t.from_state) if t.from_state else None,
-                to_state=HazardState(t.to_state),
-                level=EscalationLevel(t.level),
-                deadline=t.deadline,
-                note=t.note,
+    return _records(session, [row])[0]
+
+
+def _records(session: Session, rows: Sequence[HazardRow]) -> builtins.list[HazardRecord]:
+    """The hazards with their histories: one query for the histories of up to 900 hazards."""
+    history: dict[int, builtins.list[HazardTransition]] = {row.id: [] for row in rows}
+    ids = builtins.list(history)
+    for start in range(0, len(ids), 900):  # under the 999 variables an old SQLite allows
+        for t in session.scalars(
+            select(HazardTransitionRow)
+            .where(HazardTransitionRow.hazard_id.in_(ids[start : start + 900]))
+            .order_by(HazardTransitionRow.id)
+        ):
+            history[t.hazard_id].append(
+                HazardTransition(
+                    at=t.at,
+                    by=t.by,
+                    action=HazardAction(t.action),
+                    from_state=HazardState(t.from_state) if t.from_state else None,
+                    to_state=HazardState(t.to_state),
+                    level=EscalationLevel(t.level),
+                    deadline=t.deadline,
+                    note=t.note,
+                )
             )
-            for t in history
-        ),
-    )
+    return [
+        HazardRecord(
+            id=row.id,
+            event_id=row.event_id,
+            school_id=row.school_id,
+            camera_id=row.camera_id,
+            type=EventType(row.type),
+            level=EscalationLevel(row.level),
+            state=HazardState(row.state),
+            owner=row.owner,
+            deadline=row.deadline,
+            created_at=row.created_at,
+            created_by=row.created_by,
+            evidence_at=row.evidence_at,
+            evidence_look_id=row.evidence_look_id,
+            evidence_note=row.evidence_note,
+            cleared_at=row.cleared_at,
+            history=tuple(history[row.id]),
+        )
+        for row in rows
+    ]

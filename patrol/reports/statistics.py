@@ -100,7 +100,8 @@ def compute(
         .where(EventRow.first_seen >= since, EventRow.first_seen < until)
     )
     looks = (
-        select(LookRow.camera_id, LookRow.outcome, func.count(LookRow.id))
+        # count(*), not count(id): answered from the index on (started_at, camera_id, outcome) alone.
+        select(LookRow.camera_id, LookRow.outcome, func.count())
         .where(LookRow.started_at >= since, LookRow.started_at < until)
         .group_by(LookRow.camera_id, LookRow.outcome)
     )

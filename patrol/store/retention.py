@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from patrol.store.tables import EventRow, EvidenceRow, HazardRow, LookRow
+from patrol.store.tables import CameraStatusRow, EventRow, EvidenceRow, HazardRow, LookRow
 from patrol.types import EventStatus
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,8 @@ def prune(
 
 def _kept_looks(sessions: sessionmaker[Session]) -> frozenset[int]:
     """The latest look of each camera, and every look that proves a hazard cleared."""
-    latest = select(func.max(LookRow.id)).group_by(LookRow.camera_id)
+    # camera_status holds each camera's latest look: no scan of `looks` to find them.
+    latest = select(CameraStatusRow.last_look_id)
     proving = select(HazardRow.evidence_look_id).where(HazardRow.evidence_look_id.is_not(None))
     with sessions() as session:
         return frozenset(session.scalars(latest)) | frozenset(session.scalars(proving))
@@ -135,14 +136,27 @@ def _kept_looks(sessions: sessionmaker[Session]) -> frozenset[int]:
 
 def _count_old_looks(sessions: sessionmaker[Session], before: datetime, keep: frozenset[int]) -> int:
     with sessions() as session:
-        old = int(session.scalar(select(func.count(LookRow.id)).where(LookRow.started_at < before)) or 0)
-        kept = int(
-            session.scalar(
-                select(func.count(LookRow.id)).where(LookRow.started_at < before, LookRow.id.in_(keep))
+        # count(*), not count(id): answered from the index on started_at alone.
+        old = int(
+            session.scalar(select(func.count()).select_from(LookRow).where(LookRow.started_at < before)) or 0
+        )
+        kept = sum(
+            int(
+                session.scalar(
+                    select(func.count())
+                    .select_from(LookRow)
+                    .where(LookRow.started_at < before, LookRow.id.in_(chunk))
+                )
+                or 0
             )
-            or 0
+            for chunk in _chunks(sorted(keep))
         )
     return old - kept
+
+
+def _chunks(ids: list[int], size: int = 900) -> list[list[int]]:
+    # Under the 999 variables an old SQLite allows in one statement.
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
 def _old_look_page(sessions: sessionmaker[Session], before: datetime, after: int, size: int) -> list[int]:
@@ -165,11 +179,6 @@ def _dismissed_evidence(before: datetime) -> Select[int, str, int | None]:
         .where(EvidenceRow.event_id.in_(dismissed))
         .order_by(EvidenceRow.id)
     )
-
-
-def _paths(sessions: sessionmaker[Session], query: Select[int, str], limit: int | None) -> list[str]:
-    with sessions() as session:
-        return [path for _, path in session.execute(query.limit(limit))]
 
 
 def _paths_by_id(

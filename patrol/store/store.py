@@ -238,35 +238,32 @@ class Store:
 
     def camera_health(self, *, school_ids: SchoolScope = None) -> list[CameraHealthRecord]:
         """Each camera with its ongoing camera problems and its latest look."""
-        cameras = self.list_cameras(school_ids=school_ids)
-        ids = [camera.id for camera in cameras]
+        cameras = (
+            select(CameraRow, CameraStatusRow)
+            .outerjoin(CameraStatusRow, CameraStatusRow.camera_id == CameraRow.id)
+            .order_by(CameraRow.school_id, CameraRow.id)
+        )
+        ongoing = select(EventRow.camera_id, EventRow.type).where(
+            EventRow.ended_at.is_(None),
+            EventRow.type.in_([problem.value for problem in CAMERA_HEALTH_TYPES]),
+        )
+        if school_ids is not None:
+            cameras = cameras.where(CameraRow.school_id.in_(school_ids))
+            ongoing = ongoing.where(EventRow.school_id.in_(school_ids))
         with self._sessions() as session:
             problems: dict[str, list[EventType]] = {}
-            for camera_id, kind in session.execute(
-                select(EventRow.camera_id, EventRow.type).where(
-                    EventRow.camera_id.in_(ids),
-                    EventRow.ended_at.is_(None),
-                    EventRow.type.in_([problem.value for problem in CAMERA_HEALTH_TYPES]),
-                )
-            ):
+            for camera_id, kind in session.execute(ongoing):
                 problems.setdefault(camera_id, []).append(EventType(kind))
-            statuses = {
-                row.camera_id: row
-                for row in session.scalars(select(CameraStatusRow).where(CameraStatusRow.camera_id.in_(ids)))
-            }
-        health = []
-        for camera in cameras:
-            status = statuses.get(camera.id)
-            health.append(
+            return [
                 CameraHealthRecord(
-                    camera,
+                    _camera(camera),
                     tuple(sorted(problems.get(camera.id, []))),
                     status.last_look_at if status else None,
                     LookOutcome(status.last_outcome) if status else None,
                     status.last_ok_at if status else None,
                 )
-            )
-        return health
+                for camera, status in session.execute(cameras)
+            ]
 
     # Looks and findings --------------------------------------------------------------------
 
@@ -368,7 +365,7 @@ class Store:
                     session.add(self._write_evidence(row.id, finding))
             session.flush()
             session.refresh(row)
-            record = self._record(session, row)
+            record = _record(session, row)
         if created:
             self.announce("event", event_payload(record, "new"))
         return record
@@ -381,7 +378,7 @@ class Store:
                 return None
             row.ended_at = max(seen_at, row.last_seen)
             session.flush()
-            record = self._record(session, row)
+            record = _record(session, row)
         self.announce("event", event_payload(record, "ended"))
         return record
 
@@ -552,10 +549,15 @@ class Store:
             query = query.where(EventRow.last_seen >= since)
         if until is not None:
             query = query.where(EventRow.first_seen < until)
+        page = query.order_by(EventRow.first_seen.desc(), EventRow.id.desc()).offset(offset).limit(limit)
         with self._sessions() as session:
-            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-            page = query.order_by(EventRow.first_seen.desc(), EventRow.id.desc()).offset(offset).limit(limit)
-            return [self._record(session, row) for row in session.scalars(page)], int(total)
+            rows = list(session.scalars(page)) if limit else []
+            if limit and (0 < len(rows) < limit or (not rows and offset == 0)):
+                total = offset + len(rows)  # the last page: counted without a query
+            else:
+                counted = query.with_only_columns(func.count(EventRow.id)).order_by(None)
+                total = int(session.scalar(counted) or 0)
+            return _records(session, rows), total
 
     def get_event(self, event_id: int, *, school_ids: SchoolScope = None) -> EventRecord:
         """The event, if it exists and is at one of `school_ids`; EventNotFound otherwise."""
@@ -563,7 +565,7 @@ class Store:
             row = session.get(EventRow, event_id)
             if row is None or (school_ids is not None and row.school_id not in school_ids):
                 raise EventNotFound(event_id)
-            return self._record(session, row)
+            return _record(session, row)
 
     def event_versions(self, *, school_ids: SchoolScope = None, limit: int = 200) -> list[EventVersion]:
         """The newest events' changing parts, in one cheap query: what a live view polls."""
@@ -642,7 +644,7 @@ class Store:
             if row is None:
                 raise EventNotFound(event_id)
             if decided.rowcount != 1:  # type: ignore[attr-defined]
-                raise AlreadyDecided(self._record(session, row))
+                raise AlreadyDecided(_record(session, row))
             decision = DecisionRow(
                 event_id=event_id,
                 decided_by=decided_by,
@@ -654,7 +656,7 @@ class Store:
             )
             session.add(decision)
             session.flush()
-            record = self._record(session, row)
+            record = _record(session, row)
         self.announce("event", event_payload(record, "decided"))
         return record
 
@@ -678,7 +680,7 @@ class Store:
                 row = self._in_scope(session, event_id, school_ids)
                 previous = self._latest_decision(session, event_id)
                 if row.status == EventStatus.NEW.value:
-                    raise NotDecided(self._record(session, row))
+                    raise NotDecided(_record(session, row))
                 session.add(
                     DecisionRow(
                         event_id=event_id,
@@ -695,7 +697,7 @@ class Store:
                 row.decision_note = note
                 row.decided_at = decided_at
                 session.flush()
-                record = self._record(session, row)
+                record = _record(session, row)
         except IntegrityError:
             raise RevisionConflict(f"event {event_id} was revised by someone else a moment ago") from None
         self.announce("event", event_payload(record, "revised"))
@@ -773,33 +775,6 @@ class Store:
             page = query.order_by(AuditRow.id.desc()).offset(offset).limit(limit)
             return [_audit(row) for row in session.scalars(page)], int(total)
 
-    @staticmethod
-    def _record(session: Session, row: EventRow) -> EventRecord:
-        evidence = session.scalars(
-            select(EvidenceRow).where(EvidenceRow.event_id == row.id).order_by(EvidenceRow.id)
-        )
-        return EventRecord(
-            id=row.id,
-            camera_id=row.camera_id,
-            school_id=row.school_id,
-            type=EventType(row.type),
-            status=EventStatus(row.status),
-            first_seen=row.first_seen,
-            last_seen=row.last_seen,
-            ended_at=row.ended_at,
-            looks=row.looks,
-            summary=row.summary,
-            details=dict(row.details),
-            model_name=row.model_name,
-            model_sha256=row.model_sha256,
-            decided_at=row.decided_at,
-            decision_note=row.decision_note,
-            evidence=tuple(
-                EvidenceRecord(e.id, e.event_id, e.created_at, e.relative_path, e.sha256) for e in evidence
-            ),
-            decision=_decision(latest) if (latest := Store._latest_decision(session, row.id)) else None,
-        )
-
 
 def event_payload(record: EventRecord, change: str) -> dict[str, Any]:
     """What other systems hear of an event: ids, place, type, state, times; never a stream address."""
@@ -829,6 +804,71 @@ def audit_row(entry: AuditEntry) -> AuditRow:
         client=entry.client,
         detail=entry.detail,
     )
+
+
+# Ids per IN list: under the 999 variables an old SQLite allows in one statement.
+_IDS_PER_QUERY = 900
+
+
+def _chunks(ids: Sequence[int]) -> list[Sequence[int]]:
+    return [ids[start : start + _IDS_PER_QUERY] for start in range(0, len(ids), _IDS_PER_QUERY)]
+
+
+def _records(session: Session, rows: Sequence[EventRow]) -> list[EventRecord]:
+    """The events with their evidence and the decision in force: two queries for a page of
+    them (two more per further 900 events), never two per event."""
+    ids = [row.id for row in rows]
+    evidence: dict[int, list[EvidenceRecord]] = {event_id: [] for event_id in ids}
+    latest: dict[int, DecisionRecord] = {}
+    for chunk in _chunks(ids):
+        # The columns only: a row's picture (`content`) is read when it is served.
+        for evidence_id, event_id, created_at, relative_path, sha256 in session.execute(
+            select(
+                EvidenceRow.id,
+                EvidenceRow.event_id,
+                EvidenceRow.created_at,
+                EvidenceRow.relative_path,
+                EvidenceRow.sha256,
+            )
+            .where(EvidenceRow.event_id.in_(chunk))
+            .order_by(EvidenceRow.id)
+        ):
+            evidence[event_id].append(
+                EvidenceRecord(evidence_id, event_id, created_at, relative_path, sha256)
+            )
+        newest = (
+            select(func.max(DecisionRow.id))
+            .where(DecisionRow.event_id.in_(chunk))
+            .group_by(DecisionRow.event_id)
+        )
+        for d in session.scalars(select(DecisionRow).where(DecisionRow.id.in_(newest))):
+            latest[d.event_id] = _decision(d)
+    return [
+        EventRecord(
+            id=row.id,
+            camera_id=row.camera_id,
+            school_id=row.school_id,
+            type=EventType(row.type),
+            status=EventStatus(row.status),
+            first_seen=row.first_seen,
+            last_seen=row.last_seen,
+            ended_at=row.ended_at,
+            looks=row.looks,
+            summary=row.summary,
+            details=dict(row.details),
+            model_name=row.model_name,
+            model_sha256=row.model_sha256,
+            decided_at=row.decided_at,
+            decision_note=row.decision_note,
+            evidence=tuple(evidence[row.id]),
+            decision=latest.get(row.id),
+        )
+        for row in rows
+    ]
+
+
+def _record(session: Session, row: EventRow) -> EventRecord:
+    return _records(session, [row])[0]
 
 
 def _write_durably(target: Path, data: bytes) -> None:

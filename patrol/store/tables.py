@@ -92,7 +92,7 @@ class LookRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime] = mapped_column(UtcDateTime)
     outcome: Mapped[str] = mapped_column(String(16))
     frames: Mapped[int] = mapped_column(Integer, default=0)
@@ -100,6 +100,12 @@ class LookRow(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     # The planner's order this look answered: a redelivered order finds it done and is not run twice.
     visit_id: Mapped[str | None] = mapped_column(String(36), nullable=True, unique=True, index=True)
+
+    __table_args__ = (
+        # The statistics count each camera's looks by outcome over a period from this index alone;
+        # retention finds the old looks by its first column.
+        Index("ix_looks_started_at_camera_id_outcome", "started_at", "camera_id", "outcome"),
+    )
 
 
 class CameraMemoryRow(Base):
@@ -128,14 +134,18 @@ class CameraStatusRow(Base):
     last_ok_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
+# The events list's filters, each with an index ending in first_seen (migration 0003).
+EVENT_FILTERS = ("school_id", "camera_id", "type", "status")
+
+
 class EventRow(Base):
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"), index=True)
-    school_id: Mapped[str] = mapped_column(ForeignKey("schools.id"), index=True)
-    type: Mapped[str] = mapped_column(String(32), index=True)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"))
+    school_id: Mapped[str] = mapped_column(ForeignKey("schools.id"))
+    type: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
     first_seen: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
     # Set when a later look no longer shows the condition; an event without it is ongoing.
@@ -149,6 +159,9 @@ class EventRow(Base):
     decision_note: Mapped[str] = mapped_column(Text, default="")
 
     __table_args__ = (
+        # The events list filters by one of these and shows the newest first: each index gives
+        # the filtered page in order, without sorting the whole match.
+        *(Index(f"ix_events_{column}_first_seen", column, "first_seen") for column in EVENT_FILTERS),
         # At most one ongoing event per camera and condition, even if two writers race.
         Index(
             "one_ongoing_event",

@@ -16,11 +16,11 @@ from patrol.config import parse_config
 from patrol.service import open_store
 from patrol.store import Store, sqlite_url
 from patrol.store.schema import (
+    BASELINE,
     BASELINE_TABLES,
     Migrations,
     SchemaNotReady,
     SchemaState,
-    full_metadata,
 )
 from patrol.store.tables import EventRow, LookRow
 from patrol.types import LookOutcome
@@ -59,25 +59,21 @@ def _config_file(tmp_path: Path, database_url: str) -> Path:
 
 
 def create_all_before_migrations(engine: Engine) -> None:
-    """What the release before migrations did at start: create_all of the baseline's tables."""
-    metadata = full_metadata()
-    metadata.create_all(
-        engine, tables=[table for table in metadata.sorted_tables if table.name in BASELINE_TABLES]
-    )
-
-
-# Columns later revisions added to baseline tables; a database of that release lacks them.
-_ADDED_SINCE_BASELINE = {"looks": ["visit_id"], "evidence": ["content"], "camera_references": ["content"]}
-
-
-def _drop_columns_added_since(engine: Engine) -> None:
-    """Filled in by today's code (the columns it writes are all nullable), then taken back to the
-    baseline's shape, as that release's database was."""
+    """What the release before migrations made at start with create_all: the baseline revision's
+    schema (equal to it when the baseline was written), without a version table."""
+    Migrations(engine).upgrade(BASELINE)
     with engine.begin() as connection:
-        connection.execute(text("DROP INDEX ix_looks_visit_id"))
-        for table, columns in _ADDED_SINCE_BASELINE.items():
-            for column in columns:
-                connection.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+        connection.execute(text("DROP TABLE alembic_version"))
+    assert set(inspect(engine).get_table_names()) == BASELINE_TABLES
+
+
+def _back_to_before_migrations(engine: Engine) -> None:
+    """A database filled in by today's code, taken back to the baseline's schema with its rows,
+    and its revision stamp gone: what the release before migrations left."""
+    Migrations(engine).downgrade(BASELINE)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE alembic_version"))
+    assert set(inspect(engine).get_table_names()) == BASELINE_TABLES
 
 
 def _looks_before_migrations(store: Store) -> None:
@@ -151,10 +147,10 @@ def _schema_of(store: Store) -> dict[str, object]:
 def test_a_database_made_by_create_all_keeps_every_event_through_db_upgrade(
     store: Store, database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    create_all_before_migrations(store.engine)
+    Migrations(store.engine).upgrade()
     site = populate(store)
     _looks_before_migrations(store)
-    _drop_columns_added_since(store.engine)
+    _back_to_before_migrations(store.engine)
     before = _events(store)
     assert len(before) == 5 and before[0][0] == site.a.id
     config = _config_file(tmp_path, database_url)
@@ -275,11 +271,8 @@ def test_a_process_creates_an_empty_database_and_refuses_an_old_one(
     try:
         assert Migrations(opened.engine).status().state is SchemaState.CURRENT
         # Make it the schema of the release before migrations: no version table, no later tables.
-        with opened.engine.begin() as connection:
-            connection.execute(text("DROP TABLE alembic_version"))
-            for later in set(inspect(connection).get_table_names()) - BASELINE_TABLES:
-                connection.execute(text(f"DROP TABLE {later}"))
-        _drop_columns_added_since(opened.engine)
+        Migrations(opened.engine).downgrade("base")
+        create_all_before_migrations(opened.engine)
     finally:
         opened.close()
 
@@ -316,3 +309,46 @@ def test_check_notices_a_missing_audit_trigger(store: Store) -> None:
     with store.engine.begin() as connection:
         connection.execute(text(f"DROP TRIGGER {name}" + (" ON audit_log" if name.endswith("only") else "")))
     assert migrations.drift() == [f"missing trigger {name} on audit_log"]
+
+
+def _index_columns(store: Store, table: str) -> dict[str, list[str]]:
+    return {
+        index["name"] or "": [str(column) for column in index["column_names"]]
+        for index in inspect(store.engine).get_indexes(table)
+    }
+
+
+def test_the_query_indexes_revision_goes_up_and_down_keeping_the_data(store: Store) -> None:
+    migrations = Migrations(store.engine)
+    # Filled in at today's revision, then taken down to the one before the indexes, rows and all.
+    migrations.upgrade()
+    site = populate(store)
+    _looks_before_migrations(store)
+    migrations.downgrade("0002_camera_status")
+    before = _events(store)
+    single = {f"ix_events_{column}": [column] for column in ("school_id", "camera_id", "type", "status")}
+    assert single.items() <= _index_columns(store, "events").items()
+    assert _index_columns(store, "looks")["ix_looks_started_at"] == ["started_at"]
+
+    assert migrations.upgrade("0003_query_indexes").revision == "0003_query_indexes"
+    events = _index_columns(store, "events")
+    for column in ("school_id", "camera_id", "type", "status"):
+        assert events[f"ix_events_{column}_first_seen"] == [column, "first_seen"]
+        assert f"ix_events_{column}" not in events
+    looks = _index_columns(store, "looks")
+    assert looks["ix_looks_started_at_camera_id_outcome"] == ["started_at", "camera_id", "outcome"]
+    assert "ix_looks_started_at" not in looks
+    assert _events(store) == before
+    assert store.list_events(school_id="north")[1] == 3
+
+    assert migrations.downgrade("0002_camera_status").revision == "0002_camera_status"
+    events = _index_columns(store, "events")
+    assert single.items() <= events.items()
+    assert not [name for name in events if name.endswith("_first_seen") and name != "ix_events_first_seen"]
+    assert _index_columns(store, "looks")["ix_looks_started_at"] == ["started_at"]
+    assert "ix_looks_started_at_camera_id_outcome" not in _index_columns(store, "looks")
+    assert _events(store) == before
+    assert store.get_event(site.c.id).status == site.c.status
+
+    assert migrations.upgrade().state is SchemaState.CURRENT
+    assert migrations.drift() == []

@@ -6,12 +6,15 @@ import hashlib
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, event
 
 from patrol.store import (
     AlreadyDecided,
@@ -203,3 +206,47 @@ def test_camera_health_follows_each_look_without_reading_the_looks(booth_store: 
     look(3, LookOutcome.OK)
     [health] = booth_store.camera_health()
     assert (health.last_outcome, health.last_ok_at) == (LookOutcome.OK, T0 + timedelta(minutes=3))
+
+
+@contextmanager
+def _statements(store: Store) -> Iterator[list[str]]:
+    """Every SQL statement the store sends while the block runs."""
+    sent: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        yield sent
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+
+
+def test_listing_events_reads_evidence_and_decisions_for_the_whole_page_at_once(booth_store: Store) -> None:
+    store = booth_store
+    for n in range(60):
+        at = T0 + timedelta(hours=n)
+        event = store.record_finding(_finding(at, b"\xff\xd8%d\xff\xd9" % n))
+        store.record_finding(_finding(at + timedelta(minutes=1), b"\xff\xd8%d+\xff\xd9" % n))
+        store.end_condition("booth-1", EventType.GUARD_ABSENT, at + timedelta(minutes=2))
+        if n % 2:
+            store.decide(event.id, EventStatus.DISMISSED, "no", at + timedelta(minutes=3))
+
+    def listing(limit: int) -> tuple[int, list[int]]:
+        with _statements(store) as sent:
+            events, total = store.list_events(limit=limit)
+        assert total == 60 and len(events) == limit
+        assert all(len(e.evidence) == 2 for e in events)
+        assert [e.decision is not None for e in events] == [e.status is EventStatus.DISMISSED for e in events]
+        return len(sent), [e.id for e in events]
+
+    # The page, its count, its evidence, its decisions: the same four statements for 5 events or 50.
+    few, first_five = listing(5)
+    many, first_fifty = listing(50)
+    assert few == many == 4
+    assert first_fifty[:5] == first_five
+    # The last page is short: its count needs no query.
+    with _statements(store) as sent:
+        last, total = store.list_events(offset=55, limit=50)
+    assert (len(last), total, len(sent)) == (5, 60, 3)

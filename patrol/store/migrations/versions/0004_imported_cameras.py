@@ -1,7 +1,7 @@
 """Imported cameras: cameras read from a registry sheet (`patrol cameras import`) live in the database.
 
 Revision ID: 0004_imported_cameras
-Revises: 0002_camera_status
+Revises: 0003_query_indexes
 Create Date: 2026-12-09
 
 Each imported camera has its `cameras` row like any other, and a row here saying how it is
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_imported_cameras"
-down_revision = "0002_camera_status"
+down_revision = "0003_query_indexes"
 branch_labels = None
 depends_on = None
 
