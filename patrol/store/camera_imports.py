@@ -13,9 +13,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from patrol.store.records import AuditEntry, CameraRecord, ImportedCameraRecord, SchoolRecord
-from patrol.store.store import Store, audit_row
+from patrol.store.store import Store, audit_row, camera_record
 from patrol.store.tables import Base, CameraRow, ImportedCameraRow, SchoolRow
-from patrol.types import CameraRole
 
 
 @dataclass(frozen=True)
@@ -103,9 +102,7 @@ def _imported_values(imported: ImportedCameraRecord) -> dict[str, Any]:
 
 def _record(imported: ImportedCameraRow, camera: CameraRow) -> ImportedCameraRecord:
     return ImportedCameraRecord(
-        camera=CameraRecord(
-            camera.id, camera.school_id, camera.name, CameraRole(camera.role), camera.stream_redacted
-        ),
+        camera=camera_record(camera),
         stream=imported.stream,
         username=imported.username,
         credentials=imported.credentials,

@@ -226,7 +226,7 @@ class Store:
         if school_ids is not None:
             query = query.where(CameraRow.school_id.in_(school_ids))
         with self._sessions() as session:
-            return [_camera(row) for row in session.scalars(query)]
+            return [camera_record(row) for row in session.scalars(query)]
 
     def get_camera(self, camera_id: str, *, school_ids: SchoolScope = None) -> CameraRecord:
         """The camera, if it exists and is at one of `school_ids`; CameraNotFound otherwise."""
@@ -234,7 +234,7 @@ class Store:
             row = session.get(CameraRow, camera_id)
             if row is None or (school_ids is not None and row.school_id not in school_ids):
                 raise CameraNotFound(camera_id)
-            return _camera(row)
+            return camera_record(row)
 
     def camera_health(self, *, school_ids: SchoolScope = None) -> list[CameraHealthRecord]:
         """Each camera with its ongoing camera problems and its latest look."""
@@ -256,7 +256,7 @@ class Store:
                 problems.setdefault(camera_id, []).append(EventType(kind))
             return [
                 CameraHealthRecord(
-                    _camera(camera),
+                    camera_record(camera),
                     tuple(sorted(problems.get(camera.id, []))),
                     status.last_look_at if status else None,
                     LookOutcome(status.last_outcome) if status else None,
@@ -881,7 +881,7 @@ def _write_durably(target: Path, data: bytes) -> None:
     partial.replace(target)
 
 
-def _camera(row: CameraRow) -> CameraRecord:
+def camera_record(row: CameraRow) -> CameraRecord:
     return CameraRecord(row.id, row.school_id, row.name, CameraRole(row.role), row.stream_redacted)
 
 
