@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from patrol.hazards.lifecycle import EscalationLevel, HazardState
+from patrol.rules.registry import RULES
 from patrol.types import AuditAction, CameraRole, DecisionReason, EventStatus, EventType, LookOutcome, Role
 
 LANGUAGES = ("zh-CN", "en")
@@ -16,9 +17,8 @@ DEFAULT_LANGUAGE = "zh-CN"
 
 _ENUMS: dict[str, dict[str, tuple[str, str]]] = {
     "type": {
-        EventType.GUARD_ABSENT: ("门卫脱岗", "Guard absent"),
-        EventType.UNREGISTERED_ENTRY: ("进出未登记", "Unregistered entry"),
-        EventType.LOITERING: ("可疑人员徘徊", "Loitering"),
+        # The rules name themselves; camera health is not a rule.
+        **{spec.event_type: spec.label for spec in RULES},
         EventType.CAMERA_UNREACHABLE: ("摄像头离线", "Camera unreachable"),
         EventType.CAMERA_AUTH_REFUSED: ("摄像头拒绝登录", "Camera refused login"),
         EventType.CAMERA_BLANK: ("画面黑屏", "Blank picture"),
@@ -178,21 +178,6 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "audit.none": ("没有记录", "No entries"),
     "error.not_found": ("未找到", "Not found"),
     "error.forbidden": ("无权访问", "Not allowed"),
-    "detail.zone": ("区域", "Zone"),
-    "detail.min_persons": ("要求人数", "Persons required"),
-    "detail.persons_in_zone": ("区域内人数", "Persons in zone"),
-    "detail.confirm_after_s": ("复查间隔（秒）", "Confirming look after (s)"),
-    "detail.first_short_at": ("首次发现无人", "First seen short"),
-    "detail.min_dwell_s": ("停留阈值（秒）", "Stay threshold (s)"),
-    "detail.first_stay_s": ("首次停留（秒）", "First look's stay (s)"),
-    "detail.follow_up_stay_s": ("复查停留（秒）", "Follow-up's stay (s)"),
-    "detail.similarity": ("外观相似度", "Appearance similarity"),
-    "detail.min_similarity": ("同一人相似度阈值", "Same-person similarity threshold"),
-    "detail.suspected_at": ("首次怀疑", "First suspected"),
-    "detail.line": ("进门线", "Gate line"),
-    "detail.desk_zone": ("登记区域", "Registration zone"),
-    "detail.min_desk_dwell_s": ("登记停留要求（秒）", "Registration stop required (s)"),
-    "detail.entries": ("进入人次", "Entries"),
     "detail.outcome": ("结果", "Outcome"),
     "detail.reason": ("原因", "Reason"),
     "detail.waited_s": ("等待（秒）", "Waited (s)"),
@@ -202,8 +187,18 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+def _rule_detail_labels() -> dict[str, tuple[str, str]]:
+    """Each rule's detail labels; two rules that share a key must label it alike."""
+    labels: dict[str, tuple[str, str]] = {}
+    for spec in RULES:
+        for key, pair in spec.detail_labels.items():
+            if labels.setdefault(f"detail.{key}", pair) != pair:
+                raise ValueError(f"rule {spec.name} labels detail {key!r} unlike another rule does")
+    return labels
+
+
 def _entries() -> dict[str, tuple[str, str]]:
-    entries = dict(_MESSAGES)
+    entries = {**_MESSAGES, **_rule_detail_labels()}
     for group, labels in _ENUMS.items():
         for key, pair in labels.items():
             entries[f"{group}.{key}"] = pair

@@ -1,7 +1,9 @@
 """What the rule saw, in plain words of either language, rebuilt from an event's details.
 
-The rules write their summary in English; the Chinese one is built here from the same details.
-Where the details lack what a sentence needs, the stored English summary is shown instead.
+A rule's finding is written in English when it is found; the Chinese one is built by the
+rule's own ``summary_zh`` from its typed details, read back from the event. Camera-health
+events are not rules: their Chinese sentences are built here. Where stored details lack what a
+sentence needs, the stored English summary is shown instead.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from api.catalogue import label
+from patrol.rules.registry import rule_spec
 from patrol.store import EventRecord
 from patrol.types import EventType
 
@@ -22,34 +25,6 @@ def _clock(value: Any, zone: ZoneInfo) -> str:
 
 def _num(value: Any) -> str:
     return f"{float(value):g}"
-
-
-def _guard_absent(d: dict[str, Any], event: EventRecord, zone: ZoneInfo) -> str:
-    return (
-        f"「{d['zone']}」区域 {_clock(d['first_short_at'], zone)} 首次发现在岗人数不足，"
-        f"{_num(d['confirm_after_s'])} 秒后复查（{event.first_seen.astimezone(zone):%H:%M:%S}）仍不足："
-        f"要求 {d['min_persons']} 人，实际 {d['persons_in_zone']} 人"
-    )
-
-
-def _loitering(d: dict[str, Any], event: EventRecord, zone: ZoneInfo) -> str:
-    return (
-        f"{_clock(d['suspected_at'], zone)} 有人在「{d['zone']}」区域停留 {_num(d['first_stay_s'])} 秒；"
-        f"{event.first_seen.astimezone(zone):%H:%M:%S} 复查时同一人（外观相似度 {d['similarity']}）"
-        f"再次停留 {_num(d['follow_up_stay_s'])} 秒（停留 {_num(d['min_dwell_s'])} 秒起算）"
-    )
-
-
-def _unregistered_entry(d: dict[str, Any], event: EventRecord, zone: ZoneInfo) -> str:
-    required = float(d["min_desk_dwell_s"])
-    offenders = [entry for entry in d["entries"] if float(entry["desk_dwell_s"]) < required]
-    if not offenders:
-        raise KeyError("entries")
-    first = offenders[0]
-    return (
-        f"{len(offenders)} 人于 {_clock(first['at'], zone)} 未登记进入：在「{d['desk_zone']}」区域仅停留 "
-        f"{_num(first['desk_dwell_s'])} 秒，要求 {_num(required)} 秒"
-    )
 
 
 def _camera_unreachable(d: dict[str, Any], event: EventRecord, zone: ZoneInfo) -> str:
@@ -80,9 +55,6 @@ def _camera_moved(d: dict[str, Any], event: EventRecord, zone: ZoneInfo) -> str:
 
 
 _CHINESE: dict[EventType, Callable[[dict[str, Any], EventRecord, ZoneInfo], str]] = {
-    EventType.GUARD_ABSENT: _guard_absent,
-    EventType.LOITERING: _loitering,
-    EventType.UNREGISTERED_ENTRY: _unregistered_entry,
     EventType.CAMERA_UNREACHABLE: _camera_unreachable,
     EventType.CAMERA_AUTH_REFUSED: _camera_unreachable,
     EventType.CAMERA_BLANK: _camera_blank,
@@ -96,6 +68,10 @@ def summary(event: EventRecord, lang: str, zone: ZoneInfo) -> str:
     if lang == "en":
         return event.summary
     try:
+        spec = rule_spec(event.type)
+        if spec is not None:
+            return spec.summary_zh(spec.read_details(event.details), event.first_seen, zone)
         return _CHINESE[event.type](event.details, event, zone)
     except (KeyError, TypeError, ValueError):
+        # pydantic's ValidationError is a ValueError: details stored by an older rule, say.
         return event.summary

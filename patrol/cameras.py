@@ -10,7 +10,8 @@ from patrol.evidence import CameraDrawing
 from patrol.geometry import DirectedLine, Polygon
 from patrol.health import CameraHealth, HealthThresholds
 from patrol.planner import CameraPace
-from patrol.rules import Rule, build_rules
+from patrol.rules import Rule
+from patrol.rules.build import build_rules
 from patrol.store.records import CameraRecord, SchoolRecord
 from patrol.types import CameraRole
 from streams.redact import Secrets

@@ -185,7 +185,9 @@ class Looker:
         seen_at = min(look.time_of(frames[verdict.evidence_frame].offset_s), now)
         caption = f"{camera.id} {verdict.event_type} {seen_at:%Y-%m-%d %H:%M:%S} UTC"
         jpeg = evidence_jpeg(frames[verdict.evidence_frame].image, look, verdict, camera.drawing, caption)
-        details = {**verdict.details, "model": self.detector.name}
+        # Typed and validated by the rule; stored as the JSON it has always been.
+        measured = verdict.details.stored() if verdict.details is not None else {}
+        details = {**measured, "model": self.detector.name}
         return Finding(
             camera.id,
             verdict.event_type,

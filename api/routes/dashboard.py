@@ -18,6 +18,7 @@ from api.routes.events import ID_PATTERN, MAX_ID, evidence_url, first_evidence_u
 from api.routes.live import overview
 from api.summaries import summary
 from patrol.accounts import Permission
+from patrol.rules.registry import RULES, rule_spec
 from patrol.store import EventNotFound, EventRecord, Store
 from patrol.types import AuditAction, DecisionReason, EventStatus, EventType
 from streams.redact import Secrets
@@ -26,23 +27,11 @@ router = APIRouter(tags=["dashboard"], include_in_schema=False)
 
 EVENTS_SHOWN = 50
 HOUR_OPTIONS = (1, 8, 24, 168)
-# Detail keys shown as the rule's thresholds and measurements, in this order.
+# Detail keys shown as the thresholds and measurements, in this order: the rules' own, as each
+# declares them, among the keys camera-health events and the look add.
 DETAIL_KEYS = (
     "rule",
-    "zone",
-    "min_persons",
-    "persons_in_zone",
-    "confirm_after_s",
-    "first_short_at",
-    "min_dwell_s",
-    "suspected_at",
-    "first_stay_s",
-    "follow_up_stay_s",
-    "similarity",
-    "min_similarity",
-    "line",
-    "desk_zone",
-    "min_desk_dwell_s",
+    *dict.fromkeys(key for spec in RULES for key in spec.detail_labels),
     "outcome",
     "reason",
     "waited_s",
@@ -159,12 +148,13 @@ def _details(event: EventRecord, lang: str, t: dict[str, str], secrets: Secrets)
             if key == "outcome":
                 value = label(lang, "outcome", value)
             rows.append((t.get(f"detail.{key}", key), str(value)))
-    if isinstance(details.get("entries"), list):
-        entries = details["entries"]
-        text = "; ".join(
-            f"#{e.get('track')} {e.get('desk_dwell_s')} s" for e in entries if isinstance(e, dict)
-        )
-        rows.append((t["detail.entries"], f"{len(entries)} ({text})" if text else str(len(entries))))
+    spec = rule_spec(event.type)
+    if spec is not None:
+        try:
+            typed = spec.read_details(details)
+        except ValueError:  # pydantic's ValidationError: details the rule cannot read; shown as above only
+            return rows
+        rows.extend((t.get(f"detail.{key}", key), text) for key, text in spec.detail_rows(typed))
     return rows
 
 

@@ -11,13 +11,10 @@ from collections.abc import Collection, Iterator
 from typing import Any
 
 from patrol.config.issues import ConfigIssue, key_path
+from patrol.rules.registry import RULES
 
-# rule -> (key, where the name must be defined on the camera)
-_RULE_REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
-    "guard_absent": (("zone", "zones"),),
-    "unregistered_entry": (("line", "lines"), ("desk_zone", "zones")),
-    "loitering": (("zone", "zones"),),
-}
+# rule -> (key, where the name must be defined on the camera), as each rule's config declares it
+_RULE_REFERENCES = {spec.name: spec.references() for spec in RULES}
 
 
 def cross_reference_issues(raw: dict[str, Any]) -> list[ConfigIssue]:

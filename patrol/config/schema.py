@@ -6,11 +6,23 @@ import re
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
+from patrol.rules.base import RuleConfig
+from patrol.rules.registry import RULES
+from patrol.rules.spec import ConfigT, RuleSpec
 from patrol.types import CameraRole
 
 Identifier = Annotated[
@@ -51,55 +63,32 @@ class LineConfig(Section):
     inside: Point = Field(description="Any point on the school side of the line")
 
 
-class GuardAbsentConfig(Section):
-    zone: str = Field(description="Zone where the guard must be")
-    min_persons: int = Field(1, ge=1, le=20, description="Persons required in the zone")
-    confirm_after_s: float = Field(300, ge=1, le=7200, description="Delay of the confirming look")
-    windows: tuple[str, ...] = Field(description="Named duty windows when the rule applies")
+class RulesSection(Section):
+    """A camera's rules: one optional section per registered rule, named after it."""
+
+    def configured(self) -> list[tuple[RuleSpec[Any, Any], RuleConfig]]:
+        """The registered rules this camera runs, with their config, in the registry's order."""
+        found = [(spec, getattr(self, spec.name)) for spec in RULES]
+        return [(spec, config) for spec, config in found if config is not None]
+
+    def of(self, spec: RuleSpec[ConfigT, Any]) -> ConfigT | None:
+        """One rule's config, typed as that rule declares it; None where the camera lacks it."""
+        config = getattr(self, spec.name)
+        return config if isinstance(config, spec.config) else None
 
 
-class UnregisteredEntryConfig(Section):
-    line: str = Field(description="Line a person crosses inward to enter")
-    desk_zone: str = Field(description="Zone where visitors must stop to register")
-    min_desk_dwell_s: float = Field(3, ge=0.5, le=600, description="Stop at the desk counted as registering")
-    min_observed_s: float = Field(
-        5,
-        ge=0.5,
-        le=600,
-        description="Time in view before crossing needed to judge someone not seen approaching the desk",
-    )
-    settle_s: float = Field(
-        300,
-        ge=0,
-        le=86400,
-        description="A walk-in event ends on a look where everyone registered, this long after the last walk-in",
-    )
-    windows: tuple[str, ...] = Field(description="Named windows when entries must register")
-
-
-class LoiteringConfig(Section):
-    zone: str = Field(description="Zone outside the gate watched for lingering")
-    min_dwell_s: float = Field(8, ge=1, le=3600, description="Stay within one clip that raises suspicion")
-    stay_reach_heights: float = Field(
-        1.6,
-        gt=0,
-        le=20,
-        description="A stay keeps the feet within a square this many person heights across; walking farther is passing by",
-    )
-    min_similarity: float = Field(
-        0.97,
-        ge=0,
-        le=1,
-        description="Appearance similarity at which the follow-up's stayer is taken for the suspect",
-    )
-    confirm_after_s: float = Field(120, ge=1, le=7200, description="Delay of the confirming look")
-    windows: tuple[str, ...] = Field(description="Named windows when the rule applies")
-
-
-class RulesConfig(Section):
-    guard_absent: GuardAbsentConfig | None = None
-    unregistered_entry: UnregisteredEntryConfig | None = None
-    loitering: LoiteringConfig | None = None
+_RulesConfig = create_model(
+    "RulesConfig",
+    __base__=RulesSection,
+    **{
+        spec.name: (spec.config | None, Field(None, description=f"{spec.label[1]} ({spec.label[0]})"))
+        for spec in RULES
+    },  # type: ignore[call-overload]
+)
+if TYPE_CHECKING:
+    RulesConfig = RulesSection
+else:
+    RulesConfig = _RulesConfig
 
 
 class CameraViewConfig(Section):

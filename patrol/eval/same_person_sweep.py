@@ -23,7 +23,8 @@ from patrol.eval.look_replay import detect_look
 from patrol.eval.offline_looks import EncodedTimeline
 from patrol.eval.scenario_file import EvalScenario
 from patrol.eval.threshold_sweep import DEFAULT_CONFIDENCE, DETECTION_FLOOR, look_label
-from patrol.rules import LoiteringRule, build_rules
+from patrol.rules.build import build_rules
+from patrol.rules.loitering import LoiteringRule
 from patrol.types import EventType
 
 __all__ = ["DETECTION_FLOOR", "PairFigure", "pair_figures"]

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import cv2
 import yaml
@@ -23,6 +23,7 @@ from patrol.config.checks import camera_names_defined
 from patrol.config.issues import ConfigIssue, key_path
 from patrol.config.load import ConfigError, validation_issues
 from patrol.config.schema import ALL_DAYS, CameraViewConfig, TimeSpanConfig, Weekday
+from patrol.rules.registry import RULE_NAMES
 from patrol.types import CameraRole, EventType
 from streams.simulator.camera import CameraTraits, Lighting
 from streams.simulator.people import FOOTAGE_PERSON_NAMES, PERSON_NAMES, missing_footage_reason
@@ -35,7 +36,11 @@ PREDEFINED_WINDOWS: dict[str, tuple[TimeSpanConfig, ...]] = {
     "always": (TimeSpanConfig(start="00:00", end="24:00"),)
 }
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
-RuleName = Literal["guard_absent", "unregistered_entry", "loitering"]
+# A scenario expects findings of the registered rules, named as in config files.
+if TYPE_CHECKING:
+    RuleName = str
+else:
+    RuleName = Literal[RULE_NAMES]
 
 
 class ScenarioError(ConfigError):
@@ -162,20 +167,13 @@ class EvalScenario:
 
     @property
     def rules(self) -> tuple[EventType, ...]:
-        configured = self.view.rules
-        return tuple(
-            EventType(name)
-            for name in ("guard_absent", "unregistered_entry", "loitering")
-            if getattr(configured, name) is not None
-        )
+        return tuple(spec.event_type for spec, _ in self.view.rules.configured())
 
     @property
     def role(self) -> CameraRole:
-        if EventType.GUARD_ABSENT in self.rules:
-            return CameraRole.BOOTH
-        if EventType.UNREGISTERED_ENTRY in self.rules:
-            return CameraRole.GATE_INSIDE
-        return CameraRole.GATE_OUTSIDE
+        """The camera's role as the first of its rules (in the registry's order) declares it."""
+        configured = self.view.rules.configured()
+        return configured[0][0].camera_role if configured else CameraRole.GATE_OUTSIDE
 
 
 # ---------------------------------------------------------------- loading
@@ -290,11 +288,7 @@ def _consistency_issues(model: _ScenarioModel, raw: dict[str, Any], source: Path
             message = f"the path ends at {actor.start_s + ready_at:g} s, after the loop's {timeline_s:g} s"
             yield _issue(("actors", a, "path"), raw, message, len(actor.path))
 
-    configured = {
-        name
-        for name in ("guard_absent", "unregistered_entry", "loitering")
-        if getattr(model.patrol.rules, name)
-    }
+    configured = {spec.name for spec, _ in model.patrol.rules.configured()}
     for e, expected in enumerate(model.expect):
         if expected.rule not in configured:
             message = f"the camera has no such rule under patrol -> rules (it has: {', '.join(sorted(configured)) or 'none'})"

@@ -16,13 +16,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from patrol.eval.scenario_file import Expectation
+from patrol.rules.registry import RULES
 from patrol.types import EventType
 
-JUDGED_RULES: tuple[EventType, ...] = (
-    EventType.GUARD_ABSENT,
-    EventType.UNREGISTERED_ENTRY,
-    EventType.LOITERING,
-)
+JUDGED_RULES: tuple[EventType, ...] = tuple(spec.event_type for spec in RULES)
 
 
 @dataclass(frozen=True)

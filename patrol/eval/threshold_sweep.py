@@ -16,18 +16,14 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from detectors.types import PersonDetector
-from patrol.config.schema import (
-    DetectorConfig,
-    GuardAbsentConfig,
-    LoiteringConfig,
-    SamplingConfig,
-    UnregisteredEntryConfig,
-)
+from patrol.config.schema import DetectorConfig, SamplingConfig
 from patrol.eval.harness import DEFAULT_TIMEZONE, last_look_start_s, scenario_config, scenario_start
 from patrol.eval.look_replay import DetectedLook, detect_look
 from patrol.eval.offline_looks import EncodedTimeline
 from patrol.eval.scenario_file import EvalScenario
-from patrol.rules import Look, Rule, VerdictState, build_rules
+from patrol.rules import Look, Rule, VerdictState
+from patrol.rules.build import build_rules
+from patrol.rules.registry import RULES
 from patrol.types import EventType
 
 # The detector's confidence while sweeping: below every candidate, filtered up to each (see look_replay).
@@ -36,19 +32,10 @@ CONFIDENCES = (0.25, 0.35, 0.45, 0.55)
 DEFAULT_CONFIDENCE = float(DetectorConfig.model_fields["confidence"].default)
 # Each rule's own thresholds to sweep; the detector's confidence is swept for every rule.
 RULE_THRESHOLDS: dict[EventType, dict[str, tuple[float, ...]]] = {
-    EventType.GUARD_ABSENT: {},
-    EventType.UNREGISTERED_ENTRY: {"min_desk_dwell_s": (1, 2, 3, 4, 6), "min_observed_s": (3, 4, 5, 6, 8)},
-    EventType.LOITERING: {
-        "min_dwell_s": (4, 6, 8, 10, 12),
-        "stay_reach_heights": (1.0, 1.25, 1.5, 1.6, 1.75, 2.0, 3.0),
-    },
+    spec.event_type: dict(spec.swept) for spec in RULES
 }
 # Where each rule's default thresholds are declared.
-_RULE_CONFIGS: dict[EventType, type[BaseModel]] = {
-    EventType.GUARD_ABSENT: GuardAbsentConfig,
-    EventType.UNREGISTERED_ENTRY: UnregisteredEntryConfig,
-    EventType.LOITERING: LoiteringConfig,
-}
+_RULE_CONFIGS: dict[EventType, type[BaseModel]] = {spec.event_type: spec.config for spec in RULES}
 _FLAGGED = (VerdictState.SUSPECT, VerdictState.FINDING)
 
 

@@ -2,18 +2,47 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, PlainSerializer
 
 from detectors.types import Detections
 from patrol.types import EventType
-from patrol.windows import ActiveWindows
+
+if TYPE_CHECKING:
+    # Only a type here: the windows are built from the config, which reads the rule registry.
+    from patrol.windows import ActiveWindows
+
+
+class RuleConfig(BaseModel):
+    """A rule's section of a camera's config: inert, strict, every field with a description and bounds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# A moment in a finding's details, stored as Python's isoformat ("+00:00", never "Z") as always.
+Moment = Annotated[datetime, PlainSerializer(lambda moment: moment.isoformat(), return_type=str)]
+
+
+class RuleDetails(BaseModel):
+    """What a rule measured and the thresholds it used, as stored with its event.
+
+    Validated when a rule builds it and when an event's stored details are read back. Stored
+    details carry more than the rule wrote (the model's name, the latest look's details), so
+    unknown keys are ignored on reading.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    def stored(self) -> dict[str, Any]:
+        """The JSON the event keeps; fields a state of the rule did not set are left out."""
+        return self.model_dump(mode="json", exclude_none=True)
 
 
 @dataclass(frozen=True)
@@ -66,7 +95,7 @@ class Verdict:
     state: VerdictState
     summary: str = ""
     follow_up_in_s: float | None = None
-    details: dict[str, Any] = field(default_factory=dict)
+    details: RuleDetails | None = None
     evidence_frame: int = 0  # index into Look.frames of the picture that shows it best
     tracks: tuple[int, ...] = ()  # track ids the verdict is about, drawn on the evidence
     comparison: Comparison | None = None  # a person then and now, shown beside the evidence frame

@@ -5,13 +5,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 import numpy as np
+from pydantic import Field
 
 from detectors.types import Detections
 from patrol.geometry import Polygon
-from patrol.rules.base import Look, RuleTiming, Verdict, VerdictState
-from patrol.types import EventType
+from patrol.rules.base import Look, Moment, Rule, RuleConfig, RuleDetails, RuleTiming, Verdict, VerdictState
+from patrol.rules.spec import LookNeeds, RuleContext, RuleSpec, zone_name
+from patrol.types import CameraRole, EventType
+
+
+class GuardAbsentConfig(RuleConfig):
+    zone: str = zone_name("Zone where the guard must be")
+    min_persons: int = Field(1, ge=1, le=20, description="Persons required in the zone")
+    confirm_after_s: float = Field(300, ge=1, le=7200, description="Delay of the confirming look")
+    windows: tuple[str, ...] = Field(description="Named duty windows when the rule applies")
+
+
+class GuardAbsentDetails(RuleDetails):
+    zone: str
+    persons_in_zone: int
+    min_persons: int
+    confirm_after_s: float
+    first_short_at: Moment
 
 
 @dataclass
@@ -36,17 +54,17 @@ class GuardAbsentRule:
         most = max(counts, default=0)
         if most >= self.min_persons:
             self.first_short_at = None
-            return Verdict(self.event_type, VerdictState.CLEAR, details={"persons_in_zone": most})
+            return Verdict(self.event_type, VerdictState.CLEAR)
         if self.first_short_at is None:
             self.first_short_at = now
         waited_s = (now - self.first_short_at).total_seconds()
-        details = {
-            "zone": self.zone.name,
-            "persons_in_zone": most,
-            "min_persons": self.min_persons,
-            "confirm_after_s": self.confirm_after_s,
-            "first_short_at": self.first_short_at.isoformat(),
-        }
+        details = GuardAbsentDetails(
+            zone=self.zone.name,
+            persons_in_zone=most,
+            min_persons=self.min_persons,
+            confirm_after_s=self.confirm_after_s,
+            first_short_at=self.first_short_at,
+        )
         if waited_s < self.confirm_after_s:
             return Verdict(
                 self.event_type,
@@ -54,9 +72,51 @@ class GuardAbsentRule:
                 follow_up_in_s=self.confirm_after_s - waited_s,
                 details=details,
             )
-        noun = "person" if self.min_persons == 1 else "persons"
-        summary = (
-            f"{self.zone.name} empty at {self.timing.local_clock(self.first_short_at)} and again at "
-            f"{self.timing.local_clock(now)}; required {self.min_persons} {noun}, saw {most}"
-        )
+        summary = summary_en(details, now, self.timing.timezone)
         return Verdict(self.event_type, VerdictState.FINDING, summary, details=details)
+
+
+def _clock(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%H:%M:%S")
+
+
+def summary_en(d: GuardAbsentDetails, seen_at: datetime, zone: ZoneInfo) -> str:
+    noun = "person" if d.min_persons == 1 else "persons"
+    return (
+        f"{d.zone} empty at {_clock(d.first_short_at, zone)} and again at {_clock(seen_at, zone)}; "
+        f"required {d.min_persons} {noun}, saw {d.persons_in_zone}"
+    )
+
+
+def summary_zh(d: GuardAbsentDetails, seen_at: datetime, zone: ZoneInfo) -> str:
+    return (
+        f"「{d.zone}」区域 {_clock(d.first_short_at, zone)} 首次发现在岗人数不足，"
+        f"{d.confirm_after_s:g} 秒后复查（{_clock(seen_at, zone)}）仍不足："
+        f"要求 {d.min_persons} 人，实际 {d.persons_in_zone} 人"
+    )
+
+
+def _build(config: GuardAbsentConfig, context: RuleContext) -> Rule:
+    return GuardAbsentRule(
+        context.zone(config.zone), config.min_persons, config.confirm_after_s, context.timing(config.windows)
+    )
+
+
+SPEC = RuleSpec(
+    event_type=EventType.GUARD_ABSENT,
+    config=GuardAbsentConfig,
+    build=_build,
+    needs=LookNeeds(),
+    details=GuardAbsentDetails,
+    summary_zh=summary_zh,
+    summary_en=summary_en,
+    label=("门卫脱岗", "Guard absent"),
+    detail_labels={
+        "zone": ("区域", "Zone"),
+        "min_persons": ("要求人数", "Persons required"),
+        "persons_in_zone": ("区域内人数", "Persons in zone"),
+        "confirm_after_s": ("复查间隔（秒）", "Confirming look after (s)"),
+        "first_short_at": ("首次发现无人", "First seen short"),
+    },
+    camera_role=CameraRole.BOOTH,
+)

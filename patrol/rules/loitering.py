@@ -13,22 +13,81 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
+from pydantic import Field
 
 from detectors.appearance import mean_histograms, similarity
 from detectors.types import Detections
 from patrol.geometry import Polygon
-from patrol.rules.base import Comparison, Look, RuleTiming, Verdict, VerdictState
+from patrol.rules.base import (
+    Comparison,
+    Look,
+    Moment,
+    Rule,
+    RuleConfig,
+    RuleDetails,
+    RuleTiming,
+    Verdict,
+    VerdictState,
+)
 from patrol.rules.paths import FootPath, foot_paths
+from patrol.rules.spec import LookNeeds, RuleContext, RuleSpec, zone_name
 from patrol.rules.stays import Stay, stays
-from patrol.types import EventType
+from patrol.types import CameraRole, EventType
 
 # A stay bridges pictures that miss the person for up to this long: someone walking past in
 # front hides them for a second or two.
 _STAY_GAP_S = 2.0
+
+
+class LoiteringConfig(RuleConfig):
+    zone: str = zone_name("Zone outside the gate watched for lingering")
+    min_dwell_s: float = Field(8, ge=1, le=3600, description="Stay within one clip that raises suspicion")
+    stay_reach_heights: float = Field(
+        1.6,
+        gt=0,
+        le=20,
+        description="A stay keeps the feet within a square this many person heights across; walking farther is passing by",
+    )
+    min_similarity: float = Field(
+        0.97,
+        ge=0,
+        le=1,
+        description="Appearance similarity at which the follow-up's stayer is taken for the suspect",
+    )
+    confirm_after_s: float = Field(120, ge=1, le=7200, description="Delay of the confirming look")
+    windows: tuple[str, ...] = Field(description="Named windows when the rule applies")
+
+
+class LoiteringDetails(RuleDetails):
+    """The rule's thresholds; a suspicion adds its first stay, a finding the follow-up's stay too."""
+
+    zone: str
+    min_dwell_s: float
+    stay_reach_heights: float
+    min_similarity: float
+    confirm_after_s: float
+    suspected_at: Moment | None = None
+    first_stay_s: float | None = None
+    first_where: tuple[float, float] | None = None
+    follow_up_stay_s: float | None = None
+    follow_up_where: tuple[float, float] | None = None
+    similarity: float | None = None
+
+
+class LoiteringFinding(LoiteringDetails):
+    """A confirmed loiterer: both stays and how alike the two looks found the person."""
+
+    suspected_at: Moment
+    first_stay_s: float
+    first_where: tuple[float, float]
+    follow_up_stay_s: float
+    follow_up_where: tuple[float, float]
+    similarity: float
 
 
 @dataclass(frozen=True)
@@ -154,9 +213,12 @@ class LoiteringRule:
         if follow_up_in_s is None:
             follow_up_in_s = max(self.confirm_after_s - (now - self.suspected_at).total_seconds(), 1.0)
         longest = max(stayers, key=lambda s: s.stay_s, default=None)
-        details = self._details()
-        details["suspected_at"] = self.suspected_at.isoformat()
-        details["first_stay_s"] = round(max(s.stay_s for s in self.suspects), 1)
+        details = self._details().model_copy(
+            update={
+                "suspected_at": self.suspected_at,
+                "first_stay_s": round(max(s.stay_s for s in self.suspects), 1),
+            }
+        )
         return Verdict(
             self.event_type,
             VerdictState.SUSPECT,
@@ -169,20 +231,16 @@ class LoiteringRule:
     def _finding(self, match: _Match, now: datetime) -> Verdict:
         first, again = match.suspect, match.stayer
         clock = self.timing.local_clock
-        summary = (
-            f"someone stayed {first.stay_s:.0f} s in the {self.zone.name} zone at {clock(first.seen_at)}; "
-            f"the same person (appearance similarity {match.similarity:.3f}) stayed {again.stay_s:.0f} s "
-            f"again at {clock(now)} (a stay counts from {self.min_dwell_s:g} s)"
-        )
-        details = self._details()
-        details.update(
-            suspected_at=first.seen_at.isoformat(),
+        details = LoiteringFinding(
+            **self._details().model_dump(exclude_none=True),
+            suspected_at=first.seen_at,
             first_stay_s=round(first.stay_s, 1),
-            first_where=[round(v, 3) for v in first.where],
+            first_where=(round(first.where[0], 3), round(first.where[1], 3)),
             follow_up_stay_s=round(again.stay_s, 1),
-            follow_up_where=[round(v, 3) for v in again.where],
+            follow_up_where=(round(again.where[0], 3), round(again.where[1], 3)),
             similarity=round(match.similarity, 3),
         )
+        summary = summary_en(details, now, self.timing.timezone)
         comparison = None
         if first.crop is not None and again.crop is not None:
             comparison = Comparison(
@@ -257,15 +315,70 @@ class LoiteringRule:
                 return True
         return False
 
-    def _details(self) -> dict[str, Any]:
-        return {
-            "zone": self.zone.name,
-            "min_dwell_s": self.min_dwell_s,
-            "stay_reach_heights": self.stay_reach_heights,
-            "min_similarity": self.min_similarity,
-            "confirm_after_s": self.confirm_after_s,
-        }
+    def _details(self) -> LoiteringDetails:
+        return LoiteringDetails(
+            zone=self.zone.name,
+            min_dwell_s=self.min_dwell_s,
+            stay_reach_heights=self.stay_reach_heights,
+            min_similarity=self.min_similarity,
+            confirm_after_s=self.confirm_after_s,
+        )
 
     def _forget_all(self) -> None:
         self.suspects, self.suspected_at = (), None
         self.loiterer, self.loiterer_missed_at = None, None
+
+
+def _clock(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%H:%M:%S")
+
+
+def summary_en(d: LoiteringFinding, seen_at: datetime, zone: ZoneInfo) -> str:
+    return (
+        f"someone stayed {d.first_stay_s:.0f} s in the {d.zone} zone at {_clock(d.suspected_at, zone)}; "
+        f"the same person (appearance similarity {d.similarity:.3f}) stayed {d.follow_up_stay_s:.0f} s "
+        f"again at {_clock(seen_at, zone)} (a stay counts from {d.min_dwell_s:g} s)"
+    )
+
+
+def summary_zh(d: LoiteringFinding, seen_at: datetime, zone: ZoneInfo) -> str:
+    return (
+        f"{_clock(d.suspected_at, zone)} 有人在「{d.zone}」区域停留 {d.first_stay_s:g} 秒；"
+        f"{_clock(seen_at, zone)} 复查时同一人（外观相似度 {d.similarity}）"
+        f"再次停留 {d.follow_up_stay_s:g} 秒（停留 {d.min_dwell_s:g} 秒起算）"
+    )
+
+
+def _build(config: LoiteringConfig, context: RuleContext) -> Rule:
+    return LoiteringRule(
+        context.zone(config.zone),
+        config.min_dwell_s,
+        config.confirm_after_s,
+        context.timing(config.windows),
+        stay_reach_heights=config.stay_reach_heights,
+        min_similarity=config.min_similarity,
+    )
+
+
+SPEC = RuleSpec(
+    event_type=EventType.LOITERING,
+    config=LoiteringConfig,
+    build=_build,
+    needs=LookNeeds(clip=True),
+    details=LoiteringFinding,
+    summary_zh=summary_zh,
+    summary_en=summary_en,
+    label=("可疑人员徘徊", "Loitering"),
+    detail_labels={
+        "zone": ("区域", "Zone"),
+        "confirm_after_s": ("复查间隔（秒）", "Confirming look after (s)"),
+        "min_dwell_s": ("停留阈值（秒）", "Stay threshold (s)"),
+        "suspected_at": ("首次怀疑", "First suspected"),
+        "first_stay_s": ("首次停留（秒）", "First look's stay (s)"),
+        "follow_up_stay_s": ("复查停留（秒）", "Follow-up's stay (s)"),
+        "similarity": ("外观相似度", "Appearance similarity"),
+        "min_similarity": ("同一人相似度阈值", "Same-person similarity threshold"),
+    },
+    camera_role=CameraRole.GATE_OUTSIDE,
+    swept={"min_dwell_s": (4, 6, 8, 10, 12), "stay_reach_heights": (1.0, 1.25, 1.5, 1.6, 1.75, 2.0, 3.0)},
+)

@@ -4,18 +4,62 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.types import Detections
 from patrol.geometry import DirectedLine, Polygon
-from patrol.rules.base import Look, RuleTiming, Verdict, VerdictState
+from patrol.rules.base import Look, Moment, Rule, RuleConfig, RuleDetails, RuleTiming, Verdict, VerdictState
 from patrol.rules.paths import FootPath, foot_paths
-from patrol.types import EventType
+from patrol.rules.spec import LookNeeds, RuleContext, RuleSpec, line_name, zone_name
+from patrol.types import CameraRole, EventType
 
 # Two missed detections at 3 fps do not end a stay at the desk.
 _DESK_GAP_S = 1.0
+
+
+class UnregisteredEntryConfig(RuleConfig):
+    line: str = line_name("Line a person crosses inward to enter")
+    desk_zone: str = zone_name("Zone where visitors must stop to register")
+    min_desk_dwell_s: float = Field(3, ge=0.5, le=600, description="Stop at the desk counted as registering")
+    min_observed_s: float = Field(
+        5,
+        ge=0.5,
+        le=600,
+        description="Time in view before crossing needed to judge someone not seen approaching the desk",
+    )
+    settle_s: float = Field(
+        300,
+        ge=0,
+        le=86400,
+        description="A walk-in event ends on a look where everyone registered, this long after the last walk-in",
+    )
+    windows: tuple[str, ...] = Field(description="Named windows when entries must register")
+
+
+class EntryDetails(BaseModel):
+    """One person who crossed the gate line inward, and how long they stopped at the desk first."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    track: int
+    at: Moment
+    desk_dwell_s: float  # rounded to 0.1 s, as shown and as judged
+
+
+class UnregisteredEntryDetails(RuleDetails):
+    line: str
+    desk_zone: str
+    min_desk_dwell_s: float
+    entries: tuple[EntryDetails, ...]
+    # On a look soon after a walk-in where everyone registered: seconds since that walk-in.
+    since_last_walk_in_s: int | None = None
+
+    def offenders(self) -> list[EntryDetails]:
+        return [entry for entry in self.entries if entry.desk_dwell_s < self.min_desk_dwell_s]
 
 
 @dataclass(frozen=True)
@@ -56,40 +100,34 @@ class UnregisteredEntryRule:
         if not look.has_clip:
             return Verdict(self.event_type, VerdictState.UNDECIDED)
         entries = [entry for path in foot_paths(look) if (entry := self._judged_entry(path))]
-        offenders = [e for e in entries if e.desk_dwell_s < self.min_desk_dwell_s]
-        details: dict[str, Any] = {
-            "line": self.line.name,
-            "desk_zone": self.desk.name,
-            "min_desk_dwell_s": self.min_desk_dwell_s,
-            "entries": [
-                {
-                    "track": e.track_id,
-                    "at": look.time_of(e.crossed_at_s).isoformat(),
-                    "desk_dwell_s": round(e.desk_dwell_s, 1),
-                }
+        # Judged on the dwell as stored and shown (0.1 s), so the officer's figures agree with the verdict.
+        offenders = [e for e in entries if round(e.desk_dwell_s, 1) < self.min_desk_dwell_s]
+        details = UnregisteredEntryDetails(
+            line=self.line.name,
+            desk_zone=self.desk.name,
+            min_desk_dwell_s=self.min_desk_dwell_s,
+            entries=tuple(
+                EntryDetails(
+                    track=e.track_id, at=look.time_of(e.crossed_at_s), desk_dwell_s=round(e.desk_dwell_s, 1)
+                )
                 for e in entries
-            ],
-        }
+            ),
+        )
         if offenders:
             self.last_walk_in_at = now
-            first = offenders[0]
-            summary = (
-                f"{len(offenders)} person(s) entered at {self.timing.local_clock(look.time_of(first.crossed_at_s))} "
-                f"without registering: stopped {first.desk_dwell_s:.1f} s at the {self.desk.name}, "
-                f"required {self.min_desk_dwell_s:g} s"
-            )
             return Verdict(
                 self.event_type,
                 VerdictState.FINDING,
-                summary,
+                summary_en(details, now, self.timing.timezone),
                 details=details,
-                evidence_frame=first.frame_index,
+                evidence_frame=offenders[0].frame_index,
                 tracks=tuple(e.track_id for e in offenders),
             )
         if not entries:
             return Verdict(self.event_type, VerdictState.UNDECIDED)
         if self.last_walk_in_at is not None and (now - self.last_walk_in_at).total_seconds() < self.settle_s:
-            details["since_last_walk_in_s"] = round((now - self.last_walk_in_at).total_seconds())
+            since_s = round((now - self.last_walk_in_at).total_seconds())
+            details = details.model_copy(update={"since_last_walk_in_s": since_s})
             return Verdict(self.event_type, VerdictState.UNDECIDED, details=details)
         return Verdict(self.event_type, VerdictState.CLEAR, details=details)
 
@@ -116,3 +154,67 @@ class UnregisteredEntryRule:
         )
         dwell = before.longest_stay(self.desk, _DESK_GAP_S)
         return _Entry(path.track_id, crossed_at_s, dwell, int(path.frame_indices[after]))
+
+
+def _clock(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%H:%M:%S")
+
+
+def _first_offender(d: UnregisteredEntryDetails) -> tuple[int, EntryDetails]:
+    offenders = d.offenders()
+    if not offenders:
+        raise ValueError("the details list no entry without registration")
+    return len(offenders), offenders[0]
+
+
+def summary_en(d: UnregisteredEntryDetails, seen_at: datetime, zone: ZoneInfo) -> str:
+    count, first = _first_offender(d)
+    return (
+        f"{count} person(s) entered at {_clock(first.at, zone)} without registering: stopped "
+        f"{first.desk_dwell_s:.1f} s at the {d.desk_zone}, required {d.min_desk_dwell_s:g} s"
+    )
+
+
+def summary_zh(d: UnregisteredEntryDetails, seen_at: datetime, zone: ZoneInfo) -> str:
+    count, first = _first_offender(d)
+    return (
+        f"{count} 人于 {_clock(first.at, zone)} 未登记进入：在「{d.desk_zone}」区域仅停留 "
+        f"{first.desk_dwell_s:g} 秒，要求 {d.min_desk_dwell_s:g} 秒"
+    )
+
+
+def _entry_rows(d: UnregisteredEntryDetails) -> list[tuple[str, str]]:
+    text = "; ".join(f"#{e.track} {e.desk_dwell_s} s" for e in d.entries)
+    return [("entries", f"{len(d.entries)} ({text})" if text else str(len(d.entries)))]
+
+
+def _build(config: UnregisteredEntryConfig, context: RuleContext) -> Rule:
+    return UnregisteredEntryRule(
+        context.line(config.line),
+        context.zone(config.desk_zone),
+        config.min_desk_dwell_s,
+        config.min_observed_s,
+        config.settle_s,
+        context.timing(config.windows),
+    )
+
+
+SPEC = RuleSpec(
+    event_type=EventType.UNREGISTERED_ENTRY,
+    config=UnregisteredEntryConfig,
+    build=_build,
+    needs=LookNeeds(clip=True),
+    details=UnregisteredEntryDetails,
+    summary_zh=summary_zh,
+    summary_en=summary_en,
+    label=("进出未登记", "Unregistered entry"),
+    detail_labels={
+        "line": ("进门线", "Gate line"),
+        "desk_zone": ("登记区域", "Registration zone"),
+        "min_desk_dwell_s": ("登记停留要求（秒）", "Registration stop required (s)"),
+        "entries": ("进入人次", "Entries"),
+    },
+    detail_rows=_entry_rows,
+    camera_role=CameraRole.GATE_INSIDE,
+    swept={"min_desk_dwell_s": (1, 2, 3, 4, 6), "min_observed_s": (3, 4, 5, 6, 8)},
+)

@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from detectors.appearance import similarity
-from patrol.config.schema import LoiteringConfig, SamplingConfig
+from patrol.config.schema import SamplingConfig
 from patrol.eval.command import DEFAULT_CACHE_DIR
 from patrol.eval.same_person_sweep import DETECTION_FLOOR, PairFigure, pair_figures
 from patrol.eval.scenario_file import load_scenarios
+from patrol.rules.loitering import LoiteringConfig
 from tests.conftest import MODEL_NAME, MODELS_DIR, REPO
 
 THRESHOLDS = (0.90, 0.93, 0.95, 0.96, 0.965, 0.97, 0.98, 0.99)

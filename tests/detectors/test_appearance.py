@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from detectors.appearance import describe, similarity
-from patrol.config.schema import LoiteringConfig
+from patrol.rules.loitering import LoiteringConfig
 from tests.detectors.footage_visitors import FOOTAGE, Visitor, visitors
 
 MIN_SIMILARITY = float(LoiteringConfig.model_fields["min_similarity"].default)

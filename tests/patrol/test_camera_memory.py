@@ -11,8 +11,9 @@ import pytest
 from patrol import camera_memory
 from patrol.cameras import PatrolCamera, build_sites
 from patrol.config import parse_config
-from patrol.rules import GuardAbsentRule, LoiteringRule, VerdictState
-from patrol.rules.loitering import Sighting
+from patrol.rules import VerdictState
+from patrol.rules.guard_absent import GuardAbsentRule
+from patrol.rules.loitering import LoiteringRule, Sighting
 from tests.conftest import REPO
 from tests.patrol.rules.scripted import MONDAY_8AM, later, look
 

@@ -13,7 +13,8 @@ from patrol.eval.harness import scenario_config, scenario_start
 from patrol.eval.look_replay import DetectedLook, detect_look
 from patrol.eval.offline_looks import EncodedTimeline
 from patrol.eval.scenario_file import EvalScenario, parse_scenario
-from patrol.rules import Rule, build_rules
+from patrol.rules import Rule
+from patrol.rules.build import build_rules
 
 # Someone walks left to right in 20 s; the loitering zone is the left half of the picture.
 WALKER = """

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from patrol.geometry import Polygon
-from patrol.rules import GuardAbsentRule, VerdictState
+from patrol.rules import VerdictState
+from patrol.rules.guard_absent import GuardAbsentRule
 from tests.patrol.rules.scripted import ALWAYS, MONDAY_8AM, MORNING_ONLY, later, look
 
 BOOTH = Polygon.of("booth", ((0.3, 0.15), (0.7, 0.15), (0.7, 0.95), (0.3, 0.95)))

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from patrol.geometry import Polygon
-from patrol.rules import LoiteringRule, VerdictState
+from patrol.rules import VerdictState
+from patrol.rules.loitering import LoiteringFinding, LoiteringRule
 from tests.patrol.rules.scripted import ALWAYS, MONDAY_8AM, later, look, people, stay, walk
 
 OUTSIDE = Polygon.of("outside", ((0.15, 0.4), (0.85, 0.4), (0.85, 1.0), (0.15, 1.0)))
@@ -29,9 +30,10 @@ def test_someone_pacing_then_staying_again_on_the_follow_up_is_a_finding() -> No
     # A new look tracks afresh: track 9 is the same person as track 1 was.
     confirmed = rule.evaluate(look(_pacing(track=9), at=later(120), who={9: 1}), later(120))
     assert confirmed.state is VerdictState.FINDING
-    assert confirmed.details["first_stay_s"] == 9.5
-    assert confirmed.details["follow_up_stay_s"] == 9.5
-    assert confirmed.details["similarity"] == 1.0
+    assert isinstance(confirmed.details, LoiteringFinding)
+    assert confirmed.details.first_stay_s == 9.5
+    assert confirmed.details.follow_up_stay_s == 9.5
+    assert confirmed.details.similarity == 1.0
     assert "stayed 10 s in the outside zone at 08:00:00" in confirmed.summary
     assert "stayed 10 s again at 08:02:00" in confirmed.summary
     assert "threshold" not in confirmed.summary

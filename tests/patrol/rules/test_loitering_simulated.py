@@ -19,7 +19,9 @@ from patrol.eval.harness import DEFAULT_TIMEZONE, scenario_config, scenario_star
 from patrol.eval.look_replay import detect_look
 from patrol.eval.offline_looks import EncodedTimeline
 from patrol.eval.scenario_file import load_scenarios
-from patrol.rules import LoiteringRule, VerdictState, build_rules
+from patrol.rules import VerdictState
+from patrol.rules.build import build_rules
+from patrol.rules.loitering import LoiteringRule
 
 # The pavement as the zone: a strip across the whole picture, where a passer-by walking its
 # length in 12 s is inside it for all of a 10 s clip.

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from patrol.geometry import DirectedLine, Polygon
-from patrol.rules import UnregisteredEntryRule, VerdictState
+from patrol.rules import Verdict, VerdictState
+from patrol.rules.unregistered_entry import UnregisteredEntryDetails, UnregisteredEntryRule
 from tests.patrol.rules.scripted import ALWAYS, MONDAY_8AM, MORNING_ONLY, later, look, people, stay, walk
 
 GATE = DirectedLine.of("gate", ((0.55, 0.0), (0.55, 1.0)), inside=(0.9, 0.5))
@@ -14,6 +15,11 @@ def _rule(timing=ALWAYS) -> UnregisteredEntryRule:
     return UnregisteredEntryRule(
         GATE, DESK, min_desk_dwell_s=3, min_observed_s=5, settle_s=300, timing=timing
     )
+
+
+def _details(verdict: Verdict) -> UnregisteredEntryDetails:
+    assert isinstance(verdict.details, UnregisteredEntryDetails)
+    return verdict.details
 
 
 def _frames(*tracks: list[tuple[float, float, int]]) -> list[list[tuple[float, float, int]]]:
@@ -27,14 +33,14 @@ def test_visitor_who_walks_straight_in_is_a_finding() -> None:
     assert verdict.state is VerdictState.FINDING
     assert verdict.tracks == (7,)
     assert "without registering" in verdict.summary
-    assert verdict.details["entries"][0]["desk_dwell_s"] < 3
+    assert _details(verdict).entries[0].desk_dwell_s < 3
 
 
 def test_visitor_who_registers_at_the_desk_then_enters_is_clear() -> None:
     path = walk(3, 0.0, 0.4, 3) + stay(3, 0.4, 5) + walk(3, 0.4, 1.0, 4)
     verdict = _rule().evaluate(look(_frames(path)), MONDAY_8AM)
     assert verdict.state is VerdictState.CLEAR
-    assert verdict.details["entries"][0]["desk_dwell_s"] >= 3
+    assert _details(verdict).entries[0].desk_dwell_s >= 3
 
 
 def test_staff_leaving_crosses_outward_and_is_not_an_entry() -> None:
@@ -101,7 +107,7 @@ def test_registered_entries_soon_after_a_walk_in_do_not_end_the_lapse() -> None:
     soon = later(120)
     verdict = rule.evaluate(look(_frames(registered), at=soon), soon)
     assert verdict.state is VerdictState.UNDECIDED
-    assert verdict.details["since_last_walk_in_s"] == 120
+    assert _details(verdict).since_last_walk_in_s == 120
 
     settled = later(301)
     assert rule.evaluate(look(_frames(registered), at=settled), settled).state is VerdictState.CLEAR
