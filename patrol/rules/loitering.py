@@ -64,7 +64,7 @@ class LoiteringConfig(RuleConfig):
 
 
 class LoiteringDetails(RuleDetails):
-    """The rule's thresholds; a suspicion adds its first stay, a finding the follow-up's stay too."""
+    """The rule's thresholds on a look without a finding; a suspicion adds its first stay."""
 
     zone: str
     min_dwell_s: float
@@ -73,20 +73,22 @@ class LoiteringDetails(RuleDetails):
     confirm_after_s: float
     suspected_at: Moment | None = None
     first_stay_s: float | None = None
-    first_where: tuple[float, float] | None = None
-    follow_up_stay_s: float | None = None
-    follow_up_where: tuple[float, float] | None = None
-    similarity: float | None = None
 
 
-class LoiteringFinding(LoiteringDetails):
+class LoiteringFinding(RuleDetails):
     """A confirmed loiterer: both stays and how alike the two looks found the person."""
 
+    zone: str
+    min_dwell_s: float
+    # Absent from findings stored by earlier versions of the rule, which still read.
+    stay_reach_heights: float | None = None
+    min_similarity: float | None = None
+    confirm_after_s: float | None = None
     suspected_at: Moment
     first_stay_s: float
-    first_where: tuple[float, float]
+    first_where: tuple[float, float] | None = None
     follow_up_stay_s: float
-    follow_up_where: tuple[float, float]
+    follow_up_where: tuple[float, float] | None = None
     similarity: float
 
 
