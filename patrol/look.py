@@ -23,6 +23,7 @@ from patrol.config.schema import SamplingConfig
 from patrol.evidence import captioned_jpeg, evidence_jpeg
 from patrol.health import HealthReport, HealthVerdict, reference_image
 from patrol.rules import Look, ObservedFrame, Verdict, VerdictState
+from patrol.rules.registry import clip_wanted
 from patrol.store.records import Finding, LookRecord, ReferenceRecord
 from patrol.types import EventType, LookKind, LookOutcome
 from streams.errors import StreamAuthRefused, StreamError
@@ -136,7 +137,7 @@ class Looker:
             if health.usable:
                 [snapshot_detections] = self.detector.detect([snapshot.image])
                 now = self.clock.now()
-                if any(rule.wants_clip(snapshot_detections, now) for rule in camera.rules):
+                if clip_wanted(camera.rules, snapshot_detections, now):
                     try:
                         clip, clip_detections = watch_clip(
                             stream.clip(self.sampling.clip_s, self.sampling.clip_fps), self.detector

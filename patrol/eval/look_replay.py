@@ -18,6 +18,7 @@ from patrol.config.schema import SamplingConfig
 from patrol.eval.offline_looks import EncodedTimeline
 from patrol.look import described, tracked_look
 from patrol.rules import Look, Rule
+from patrol.rules.registry import clip_wanted
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class DetectedLook:
     def at_confidence(self, confidence: float, rules: Sequence[Rule]) -> Look:
         """The look the rules would judge had the detector run at `confidence`."""
         frames = [d.with_min_score(confidence) for d in self.detections]
-        if not any(rule.wants_clip(frames[0], self.snapshot_at) for rule in rules):
+        if not clip_wanted(rules, frames[0], self.snapshot_at):
             frames = frames[:1]
         return tracked_look(
             self.camera_id, self.started_at, self.offsets_s[: len(frames)], frames, aspect=self.aspect
@@ -58,7 +59,7 @@ def detect_look(
     snapshot_at = scenario_start + timedelta(seconds=snapshot.at_s)
     [found] = detector.detect([snapshot.frame.image])
     # Fewer detections never make a rule want a clip that these do not.
-    wanted = any(rule.wants_clip(found, snapshot_at) for rule in rules)
+    wanted = clip_wanted(rules, found, snapshot_at)
     clip = timeline.clip(snapshot, sampling.clip_s, sampling.clip_fps) if wanted else []
     images = [snapshot.frame.image, *(frame.image for frame in clip)]
     image = snapshot.frame.image

@@ -6,9 +6,13 @@ dashboard and the scenario files all read this registry; nothing else names the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
+from detectors.types import Detections
 from patrol.rules import guard_absent, loitering, unregistered_entry
+from patrol.rules.base import Rule
 from patrol.rules.spec import RuleSpec
 from patrol.types import EventType
 
@@ -24,3 +28,12 @@ def rule_spec(event_type: EventType | str) -> RuleSpec[Any, Any] | None:
         return _BY_TYPE.get(EventType(event_type))
     except ValueError:
         return None
+
+
+def clip_wanted(rules: Iterable[Rule], snapshot: Detections, now: datetime) -> bool:
+    """Two-stage sampling: does a rule that declares a clip need want one after this snapshot?"""
+    for rule in rules:
+        spec = rule_spec(rule.event_type)
+        if spec is not None and spec.needs.clip and rule.wants_clip(snapshot, now):
+            return True
+    return False

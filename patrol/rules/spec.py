@@ -37,8 +37,7 @@ def line_name(description: str) -> Any:
 class LookNeeds:
     """What a rule needs from a look besides the snapshot every look takes."""
 
-    clip: bool = False  # frames over a few seconds, for motion
-    reference_view: bool = False  # a stored picture of the view to compare with
+    clip: bool = False  # frames over a few seconds, for motion; rules without it are never asked for one
 
 
 class RuleContext(Protocol):

@@ -11,10 +11,12 @@ from pydantic import ValidationError
 from patrol.config.schema import CameraViewConfig
 from patrol.rules import VerdictState
 from patrol.rules.guard_absent import GuardAbsentRule
-from patrol.rules.registry import RULE_NAMES, RULES, rule_spec
+from patrol.rules.registry import RULE_NAMES, RULES, clip_wanted, rule_spec
+from patrol.rules.unregistered_entry import UnregisteredEntryRule
 from patrol.types import CAMERA_HEALTH_TYPES, EventType
-from tests.patrol.rules.scripted import ALWAYS, MONDAY_8AM, later, look
+from tests.patrol.rules.scripted import ALWAYS, MONDAY_8AM, later, look, people
 from tests.patrol.rules.test_guard_absent import BOOTH
+from tests.patrol.rules.test_unregistered_entry import DESK, GATE
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SEEN = datetime(2026, 11, 30, 0, 5, tzinfo=UTC)
@@ -144,3 +146,12 @@ def test_a_cameras_rules_section_has_one_optional_entry_per_registered_rule() ->
     assert set(type(view.rules).model_fields) == set(RULE_NAMES)
     with pytest.raises(ValidationError, match="guard_abs"):
         CameraViewConfig.model_validate({"rules": {"guard_abs": {}}})
+
+
+def test_only_rules_declaring_a_clip_need_are_asked_for_a_clip() -> None:
+    assert [spec.name for spec in RULES if spec.needs.clip] == ["unregistered_entry", "loitering"]
+    guard = GuardAbsentRule(BOOTH, min_persons=1, confirm_after_s=300, timing=ALWAYS)
+    entry = UnregisteredEntryRule(GATE, DESK, 3, 5, 300, ALWAYS)  # in its windows it always wants one
+    snapshot = people((0.2, 0.92, 1))
+    assert clip_wanted([guard], snapshot, MONDAY_8AM) is False
+    assert clip_wanted([guard, entry], snapshot, MONDAY_8AM) is True
