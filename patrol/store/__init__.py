@@ -1,5 +1,15 @@
 """Persistence: SQLite by default, PostgreSQL by URL."""
 
+from patrol.store.database import ChangeListener, Database, SchoolScope, sqlite_url
+from patrol.store.errors import (
+    AlreadyDecided,
+    CameraNotFound,
+    EventNotFound,
+    NotDecided,
+    OnDemandNotFound,
+    RevisionConflict,
+)
+from patrol.store.event_records import event_payload
 from patrol.store.records import (
     AuditEntry,
     AuditRecord,
@@ -17,19 +27,7 @@ from patrol.store.records import (
     ReferenceRecord,
     SchoolRecord,
 )
-from patrol.store.store import (
-    AlreadyDecided,
-    CameraNotFound,
-    ChangeListener,
-    EventNotFound,
-    NotDecided,
-    OnDemandNotFound,
-    RevisionConflict,
-    SchoolScope,
-    Store,
-    event_payload,
-    sqlite_url,
-)
+from patrol.store.store import Store
 
 __all__ = [
     "AlreadyDecided",
@@ -39,6 +37,7 @@ __all__ = [
     "CameraNotFound",
     "CameraRecord",
     "ChangeListener",
+    "Database",
     "DecisionRecord",
     "EventNotFound",
     "EventRecord",

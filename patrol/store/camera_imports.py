@@ -12,8 +12,10 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from patrol.store.audit import audit_row
 from patrol.store.records import AuditEntry, CameraRecord, ImportedCameraRecord, SchoolRecord
-from patrol.store.store import Store, audit_row, camera_record
+from patrol.store.sites import camera_record
+from patrol.store.store import Store
 from patrol.store.tables import Base, CameraRow, ImportedCameraRow, SchoolRow
 
 
@@ -25,7 +27,7 @@ class SavedCameras:
 
 class CameraImports:
     def __init__(self, store: Store) -> None:
-        self._sessions = store.orm_sessions
+        self._sessions = store.database.sessions
 
     def save(
         self,

@@ -161,7 +161,7 @@ def test_the_database_refuses_to_change_or_delete_entries(store: Store, site: Si
     with TestClient(app) as browser:
         log_in(browser, "officer", PASSWORD)
     for statement in (update(AuditRow).values(username="someone-else"), delete(AuditRow)):
-        with pytest.raises(DatabaseError, match="append-only"), store.orm_sessions.begin() as session:
+        with pytest.raises(DatabaseError, match="append-only"), store.database.sessions.begin() as session:
             session.execute(statement)
     entries, count = store.list_audit()
     assert count == 1 and entries[0].username == "officer"

@@ -41,7 +41,7 @@ def test_the_password_is_in_the_config_the_test_built() -> None:
 
 
 def _stored_secrets(store: Store) -> list[str]:
-    with store.orm_sessions() as session:
+    with store.database.sessions() as session:
         hashes = list(session.scalars(select(UserRow.password_hash)))
         hashes += list(session.scalars(select(ApiTokenRow.token_hash)))
         hashes += list(session.scalars(select(SessionRow.id)))

@@ -32,7 +32,7 @@ def accounts(store: Store) -> Accounts:
 
 def test_passwords_are_stored_as_argon2id_hashes(store: Store, accounts: Accounts) -> None:
     accounts.add_user("li.wei", "a-long-password", Role.OFFICER, "county", NOW)
-    with store.orm_sessions() as session:
+    with store.database.sessions() as session:
         stored = session.scalar(select(UserRow.password_hash))
     assert stored is not None and stored.startswith("$argon2id$")
     assert "a-long-password" not in stored

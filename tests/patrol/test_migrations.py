@@ -78,7 +78,7 @@ def _back_to_before_migrations(engine: Engine) -> None:
 
 def _looks_before_migrations(store: Store) -> None:
     """Looks as that release wrote them: rows of `looks` alone."""
-    with store.orm_sessions.begin() as session:
+    with store.database.sessions.begin() as session:
         for minute, (camera, outcome) in enumerate(
             [("north-booth", "ok"), ("north-booth", "unreachable"), ("south-gate", "ok")]
         ):
@@ -89,7 +89,7 @@ def _looks_before_migrations(store: Store) -> None:
 
 
 def _events(store: Store) -> list[tuple[int, str, str]]:
-    with store.orm_sessions() as session:
+    with store.database.sessions() as session:
         rows = session.execute(select(EventRow.id, EventRow.camera_id, EventRow.type).order_by(EventRow.id))
         return [tuple(row) for row in rows]  # type: ignore[misc]
 

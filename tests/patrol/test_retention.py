@@ -38,7 +38,7 @@ def _look(store: Store, camera: str, at: timedelta) -> int:
 
 
 def _counts(store: Store) -> dict[str, int]:
-    with store.orm_sessions() as session:
+    with store.database.sessions() as session:
         return {
             row.__tablename__: int(session.scalar(select(func.count()).select_from(row)) or 0)
             for row in (EventRow, DecisionRow, HazardRow, HazardTransitionRow, AuditRow, LookRow, EvidenceRow)
@@ -46,7 +46,7 @@ def _counts(store: Store) -> dict[str, int]:
 
 
 def _look_ids(store: Store) -> set[int]:
-    with store.orm_sessions() as session:
+    with store.database.sessions() as session:
         return set(session.scalars(select(LookRow.id)))
 
 
@@ -66,7 +66,7 @@ def test_prune_deletes_what_aged_out_in_batches_and_keeps_the_record(store: Stor
         by="sup",
         now=T0,
     )
-    with store.orm_sessions.begin() as session:
+    with store.database.sessions.begin() as session:
         session.execute(
             update(HazardRow).where(HazardRow.id == hazard.id).values(evidence_look_id=old_booth[0])
         )

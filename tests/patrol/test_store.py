@@ -200,7 +200,7 @@ def test_camera_health_follows_each_look_without_reading_the_looks(booth_store: 
     assert health.last_outcome is LookOutcome.UNREACHABLE
     assert (health.last_look_at, health.last_ok_at) == (T0 + timedelta(minutes=2), T0 + timedelta(minutes=1))
     # What the dashboard shows comes from camera_status: the looks themselves may be pruned.
-    with booth_store.orm_sessions.begin() as session:
+    with booth_store.database.sessions.begin() as session:
         session.execute(delete(LookRow))
     assert booth_store.camera_health() == [health]
     look(3, LookOutcome.OK)

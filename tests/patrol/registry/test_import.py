@@ -62,7 +62,7 @@ def test_a_sheet_with_three_bad_rows_reports_each_by_row_and_column_and_imports_
     assert INLINE_PASSWORD not in " ".join(str(issue) for issue in report.issues)
     assert (report.imported, report.skipped_rows) == (0, (4, 7, 9))
     assert CameraImports(store).list() == []
-    with store.orm_sessions() as session:
+    with store.database.sessions() as session:
         assert session.scalars(select(CameraRow)).all() == []
         assert session.scalars(select(AuditRow)).all() == []
 
@@ -105,7 +105,7 @@ def test_the_county_sheet_is_stored_with_templates_audit_and_no_password(store: 
     assert len(wide) == 153 and all(r.camera.role is CameraRole.GATE_OUTSIDE for r in wide)
     assert not [r for r in records.values() if r.camera.role is CameraRole.YARD and r.view]
 
-    with store.orm_sessions() as session:
+    with store.database.sessions() as session:
         audit = session.scalars(
             select(AuditRow).where(AuditRow.action == AuditAction.CAMERAS_IMPORTED.value)
         ).all()
