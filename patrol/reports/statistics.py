@@ -8,11 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-
 from patrol.hazards.lifecycle import HazardState, is_overdue
 from patrol.store import SchoolScope, Store
-from patrol.store.tables import CameraRow, EventRow, HazardRow, LookRow
 from patrol.types import EventStatus, LookOutcome
 
 
@@ -85,61 +82,32 @@ def compute(
     Coverage counts each camera's looks in the period against one look per `expected_gap_s`.
     """
     zone = ZoneInfo(timezone)
-    events = select(
-        EventRow.id,
-        EventRow.camera_id,
-        EventRow.school_id,
-        EventRow.type,
-        EventRow.status,
-        EventRow.first_seen,
-        EventRow.decided_at,
-    ).where(EventRow.first_seen >= since, EventRow.first_seen < until)
-    hazards = (
-        select(HazardRow.state, HazardRow.deadline, HazardRow.cleared_at, EventRow.first_seen)
-        .join(EventRow, EventRow.id == HazardRow.event_id)
-        .where(EventRow.first_seen >= since, EventRow.first_seen < until)
-    )
-    looks = (
-        # count(*), not count(id): answered from the index on (started_at, camera_id, outcome) alone.
-        select(LookRow.camera_id, LookRow.outcome, func.count())
-        .where(LookRow.started_at >= since, LookRow.started_at < until)
-        .group_by(LookRow.camera_id, LookRow.outcome)
-    )
-    cameras = select(CameraRow.id, CameraRow.school_id).order_by(CameraRow.id)
-    if school_ids is not None:
-        events = events.where(EventRow.school_id.in_(school_ids))
-        hazards = hazards.where(HazardRow.school_id.in_(school_ids))
-        looks = looks.join(CameraRow, CameraRow.id == LookRow.camera_id).where(
-            CameraRow.school_id.in_(school_ids)
-        )
-        cameras = cameras.where(CameraRow.school_id.in_(school_ids))
+    facts = store.statistics.period(since, until, school_ids=school_ids)
     by_type: Counter[str] = Counter()
     by_school: Counter[str] = Counter()
     by_day: Counter[date] = Counter()
     rule: dict[str, Counter[str]] = {}
     camera: dict[str, Counter[str]] = {}
     decision_s: list[float] = []
-    with store.orm_sessions() as session:
-        for row in session.execute(events):
-            by_type[row.type] += 1
-            by_school[row.school_id] += 1
-            by_day[row.first_seen.astimezone(zone).date()] += 1
-            for tally in (rule.setdefault(row.type, Counter()), camera.setdefault(row.camera_id, Counter())):
-                tally[row.status] += 1
-            if row.decided_at is not None and row.status != EventStatus.NEW.value:
-                decision_s.append((row.decided_at - row.first_seen).total_seconds())
-        states: Counter[str] = Counter()
-        overdue = 0
-        clearance_s: list[float] = []
-        for state, deadline, cleared_at, first_seen in session.execute(hazards):
-            states[state] += 1
-            overdue += is_overdue(HazardState(state), deadline, now)
-            if cleared_at is not None:
-                clearance_s.append((cleared_at - first_seen).total_seconds())
-        look_counts: dict[str, Counter[str]] = {}
-        for camera_id, outcome, count in session.execute(looks):
-            look_counts.setdefault(camera_id, Counter())[outcome] += int(count)
-        camera_rows = list(session.execute(cameras))
+    for event in facts.events:
+        by_type[event.type.value] += 1
+        by_school[event.school_id] += 1
+        by_day[event.first_seen.astimezone(zone).date()] += 1
+        for tally in (
+            rule.setdefault(event.type.value, Counter()),
+            camera.setdefault(event.camera_id, Counter()),
+        ):
+            tally[event.status.value] += 1
+        if event.decided_at is not None and event.status is not EventStatus.NEW:
+            decision_s.append((event.decided_at - event.first_seen).total_seconds())
+    states: Counter[str] = Counter()
+    overdue = 0
+    clearance_s: list[float] = []
+    for hazard in facts.hazards:
+        states[hazard.state] += 1
+        overdue += is_overdue(HazardState(hazard.state), hazard.deadline, now)
+        if hazard.cleared_at is not None:
+            clearance_s.append((hazard.cleared_at - hazard.event_first_seen).total_seconds())
     expected = max((until - since) / timedelta(seconds=expected_gap_s), 0.0)
     return Statistics(
         since=since,
@@ -156,13 +124,13 @@ def compute(
         hazards_overdue=overdue,
         coverage=[
             Coverage(
-                row.id,
-                row.school_id,
-                sum(look_counts.get(row.id, Counter()).values()),
-                look_counts.get(row.id, Counter())[LookOutcome.OK.value],
+                place.camera_id,
+                place.school_id,
+                sum(facts.looks.get(place.camera_id, Counter()).values()),
+                facts.looks.get(place.camera_id, Counter())[LookOutcome.OK],
                 expected,
             )
-            for row in camera_rows
+            for place in facts.cameras
         ],
     )
 

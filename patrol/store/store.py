@@ -21,13 +21,15 @@ from patrol.store.pictures import Pictures
 from patrol.store.references import ReferenceRepository
 from patrol.store.retention import PruneReport, RetentionPolicy, prune
 from patrol.store.sites import SiteRepository
+from patrol.store.statistics import StatisticsRepository
 
 
 class Store:
     """The repositories, each with one job, and under the names callers use their methods.
 
-    Hazards, accounts and statistics have repositories here too (patrol.store.hazards,
-    .accounts, .login_throttle, .statistics); their domain packages build them from `database`.
+    Hazards and accounts have repositories here too (patrol.store.hazards, .accounts,
+    .login_throttle); their domain packages build them from `database`, since those read the
+    domain packages' values.
     """
 
     def __init__(self, url: str, evidence_dir: Path) -> None:
@@ -45,6 +47,7 @@ class Store:
         self.event_decisions = DecisionRepository(self.database)
         self.audit = AuditRepository(self.database)
         self.on_demand = OnDemandRepository(self.database)
+        self.statistics = StatisticsRepository(self.database)
 
         self.add_listener = self.database.add_listener
         self.announce = self.database.announce
