@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-import patrol.accounts.tables  # noqa: F401  (its tables join Base.metadata, emptied after each test)
+import patrol.store.account_tables  # noqa: F401  (its tables join Base.metadata, emptied after each test)
 from detectors.manifest import ModelError, verified_weights
 from patrol.store import Store, sqlite_url
 from patrol.store.tables import Base

@@ -13,16 +13,14 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from patrol.accounts.records import IssuedSession, Principal, UserRecord
-from patrol.accounts.tables import ACCOUNT_TABLES, ApiTokenRow, SessionRow, UserRow
 from patrol.accounts.throttle import ThrottlePolicy
-from patrol.accounts.throttle_store import Locked, ThrottleCounts
-from patrol.store import Store
-from patrol.store.tables import Base
+from patrol.store import Store, login_throttle
+
+# Modules, not their names: patrol.store.accounts reads this package's values, so whichever of the
+# two is imported first, the other is still loading then.
+from patrol.store import accounts as stored
 from patrol.types import Role
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -89,19 +87,22 @@ class Accounts:
         policy: ThrottlePolicy | None = None,
         session_lifetime: timedelta = DEFAULT_SESSION_LIFETIME,
     ) -> None:
-        self._sessions = store.orm_sessions
-        self._engine = store.engine
+        self._users = stored.AccountRepository(store.database)
         # argon2-cffi's defaults follow RFC 9106's low-memory profile (64 MiB, 3 passes).
         self._hasher = hasher or PasswordHasher()
         self.policy = policy or ThrottlePolicy()
-        self._throttle = ThrottleCounts(self.policy)
+        self._throttle = login_throttle.LoginThrottleCounts(
+            store.database,
+            lockout=self.policy.lockout,
+            forget_after=timedelta(seconds=self.policy.forget_after_s),
+        )
         self.session_lifetime = session_lifetime
         # Checked when the user name is unknown, so a wrong name takes as long as a wrong password.
         self._decoy_hash = self._hasher.hash(secrets.token_hex(16))
 
     def create_schema(self) -> None:
         """Tests' fast path; a process gets these tables from the migrations (patrol.store.schema)."""
-        Base.metadata.create_all(self._engine, tables=ACCOUNT_TABLES)
+        self._users.create_tables()
 
     # Users ---------------------------------------------------------------------------------
 
@@ -118,99 +119,69 @@ class Accounts:
         check_username(username)
         check_password(password)
         try:
-            with self._sessions.begin() as session:
-                row = UserRow(
-                    username=username,
-                    display_name=display_name,
-                    role=role.value,
-                    jurisdiction_id=jurisdiction_id,
-                    password_hash=self._hasher.hash(password),
-                    disabled=False,
-                    created_at=now,
-                    password_changed_at=now,
-                )
-                session.add(row)
-                session.flush()
-                return _user(row)
-        except IntegrityError:
+            return self._users.add_user(
+                username=username,
+                display_name=display_name,
+                role=role,
+                jurisdiction_id=jurisdiction_id,
+                password_hash=self._hasher.hash(password),
+                now=now,
+            )
+        except stored.UsernameTaken:
             raise UserExists(f"user {username!r} already exists") from None
 
     def get_user(self, username: str) -> UserRecord | None:
-        with self._sessions() as session:
-            row = self._user_row(session, username)
-            return _user(row) if row else None
+        return self._users.get_user(username)
 
     def list_users(self) -> list[UserRecord]:
-        with self._sessions() as session:
-            return [_user(row) for row in session.scalars(select(UserRow).order_by(UserRow.username))]
+        return self._users.list_users()
 
     def set_password(self, username: str, password: str, now: datetime) -> None:
         """A new password ends every session of the user."""
         check_password(password)
-        with self._sessions.begin() as session:
-            row = self._existing(session, username)
-            row.password_hash = self._hasher.hash(password)
-            row.password_changed_at = now
-            session.execute(delete(SessionRow).where(SessionRow.user_id == row.id))
+        if not self._users.set_password_hash(username, self._hasher.hash(password), now):
+            raise _unknown(username)
 
     def disable(self, username: str, now: datetime) -> None:
         """The user can no longer log in; their sessions end and their tokens are revoked."""
-        with self._sessions.begin() as session:
-            row = self._existing(session, username)
-            row.disabled = True
-            session.execute(delete(SessionRow).where(SessionRow.user_id == row.id))
-            session.execute(
-                update(ApiTokenRow)
-                .where(ApiTokenRow.user_id == row.id, ApiTokenRow.revoked_at.is_(None))
-                .values(revoked_at=now)
-            )
+        if not self._users.disable(username, now):
+            raise _unknown(username)
 
     # Logging in ----------------------------------------------------------------------------
 
     def login(self, username: str, password: str, client: str, now: datetime) -> IssuedSession:
         """A new session for the right password; LoginRefused or LoginThrottled otherwise.
 
-        The attempt is counted before its password is checked (see ThrottleCounts), so parallel
-        wrong guesses get no more checks than the policy's free failures.
+        The attempt is counted before its password is checked (see patrol.store.login_throttle),
+        so parallel wrong guesses get no more checks than the policy's free failures.
         """
         user_key = f"user:{username.strip().lower()[:100]}"
         address_keys = [(f"address:{client[:100]}", self.policy.address_free_failures)]
         try:
-            with self._sessions.begin() as session:
-                reserved = self._throttle.reserve(
-                    session, [(user_key, self.policy.user_free_failures), *address_keys], now
-                )
-        except Locked as locked:
+            reserved = self._throttle.reserve(
+                [(user_key, self.policy.user_free_failures), *address_keys], now
+            )
+        except login_throttle.Locked as locked:
             # Refused before the password is even checked: a right one is refused too.
             raise LoginThrottled(max(locked.until - now, timedelta(seconds=1))) from None
-        with self._sessions() as session:
-            row = self._user_row(session, username.strip().lower())
-            user = _user(row) if row else None
-            password_hash = row.password_hash if row else self._decoy_hash
+        found = self._users.user_with_hash(username.strip().lower())
+        user, password_hash = found if found else (None, self._decoy_hash)
         if not self._verify(password_hash, password) or user is None or user.disabled:
             raise LoginRefused(reserved.locks_for)
-        with self._sessions.begin() as session:
-            self._throttle.succeeded(session, user_key, address_keys)
-            if self._hasher.check_needs_rehash(password_hash):
-                session.execute(
-                    update(UserRow)
-                    .where(UserRow.id == user.id)
-                    .values(password_hash=self._hasher.hash(password))
-                )
-            cookie, csrf_token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-            expires_at = now + self.session_lifetime
-            session.add(
-                SessionRow(
-                    id=_sha256(cookie),
-                    user_id=user.id,
-                    csrf_token=csrf_token,
-                    created_at=now,
-                    expires_at=expires_at,
-                    client=client[:100],
-                )
-            )
-            # Expired sessions of everyone are swept on each login; nothing else needs a timer.
-            session.execute(delete(SessionRow).where(SessionRow.expires_at <= now))
+        self._throttle.succeeded(user_key, address_keys)
+        cookie, csrf_token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        expires_at = now + self.session_lifetime
+        self._users.start_session(
+            session_hash=_sha256(cookie),
+            user_id=user.id,
+            csrf_token=csrf_token,
+            now=now,
+            expires_at=expires_at,
+            client=client[:100],
+            rehashed_password=(
+                self._hasher.hash(password) if self._hasher.check_needs_rehash(password_hash) else None
+            ),
+        )
         return IssuedSession(cookie, csrf_token, expires_at, user)
 
     def _verify(self, password_hash: str, password: str) -> bool:
@@ -220,22 +191,13 @@ class Accounts:
             return False
 
     def session_principal(self, cookie: str, now: datetime) -> Principal | None:
-        with self._sessions() as session:
-            found = session.execute(
-                select(SessionRow, UserRow)
-                .join(UserRow, UserRow.id == SessionRow.user_id)
-                .where(SessionRow.id == _sha256(cookie))
-            ).first()
-            if found is None:
-                return None
-            row, user_row = found
-            if row.expires_at <= now or user_row.disabled:
-                return None
-            return Principal(_user(user_row), "session", row.csrf_token)
+        found = self._users.find_session(_sha256(cookie))
+        if found is None or found.expires_at <= now or found.user.disabled:
+            return None
+        return Principal(found.user, "session", found.csrf_token)
 
     def logout(self, cookie: str) -> None:
-        with self._sessions.begin() as session:
-            session.execute(delete(SessionRow).where(SessionRow.id == _sha256(cookie)))
+        self._users.end_session(_sha256(cookie))
 
     # API tokens ----------------------------------------------------------------------------
 
@@ -244,55 +206,26 @@ class Accounts:
     ) -> str:
         """A new bearer token for the user; shown once, stored only as its hash."""
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        with self._sessions.begin() as session:
-            row = self._existing(session, username)
-            session.add(
-                ApiTokenRow(
-                    user_id=row.id,
-                    label=label[:100],
-                    token_hash=_sha256(token),
-                    created_at=now,
-                    expires_at=now + lifetime if lifetime else None,
-                )
-            )
+        if not self._users.add_token(
+            username,
+            token_hash=_sha256(token),
+            label=label[:100],
+            now=now,
+            expires_at=now + lifetime if lifetime else None,
+        ):
+            raise _unknown(username)
         return token
 
     def token_principal(self, token: str, now: datetime) -> Principal | None:
-        with self._sessions() as session:
-            found = session.execute(
-                select(ApiTokenRow, UserRow)
-                .join(UserRow, UserRow.id == ApiTokenRow.user_id)
-                .where(ApiTokenRow.token_hash == _sha256(token))
-            ).first()
-            if found is None:
-                return None
-            row, user_row = found
-            if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
-                return None
-            if user_row.disabled:
-                return None
-            return Principal(_user(user_row), "token")
-
-    # Internals ------------------------------------------------------------------------------
-
-    @staticmethod
-    def _user_row(session: Session, username: str) -> UserRow | None:
-        return session.scalars(select(UserRow).where(UserRow.username == username)).first()
-
-    def _existing(self, session: Session, username: str) -> UserRow:
-        row = self._user_row(session, username)
-        if row is None:
-            raise UnknownUser(f"no user {username!r}")
-        return row
+        found = self._users.find_token(_sha256(token))
+        if found is None:
+            return None
+        if found.revoked_at is not None or (found.expires_at is not None and found.expires_at <= now):
+            return None
+        if found.user.disabled:
+            return None
+        return Principal(found.user, "token")
 
 
-def _user(row: UserRow) -> UserRecord:
-    return UserRecord(
-        id=row.id,
-        username=row.username,
-        display_name=row.display_name,
-        role=Role(row.role),
-        jurisdiction_id=row.jurisdiction_id,
-        disabled=row.disabled,
-        created_at=row.created_at,
-    )
+def _unknown(username: str) -> UnknownUser:
+    return UnknownUser(f"no user {username!r}")

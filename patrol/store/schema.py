@@ -58,7 +58,7 @@ _MIGRATION_LOCK_KEY = 0x70A7_01
 
 def full_metadata() -> MetaData:
     """Every table of the patrol's database (the accounts' tables join when their module loads)."""
-    import patrol.accounts.tables  # noqa: F401
+    import patrol.store.account_tables  # noqa: F401
 
     return Base.metadata
 

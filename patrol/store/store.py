@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from patrol.store.audit import AuditRepository
 from patrol.store.camera_memory import CameraMemoryRepository
@@ -95,11 +94,6 @@ class Store:
     @property
     def engine(self) -> Engine:
         return self.database.engine
-
-    @property
-    def orm_sessions(self) -> sessionmaker[Session]:
-        """For the packages that still open sessions themselves (hazards, accounts, statistics)."""
-        return self.database.sessions
 
     def create_schema(self) -> None:
         """A fresh database's tables without running the migrations (tests, scratch databases).

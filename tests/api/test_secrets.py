@@ -11,9 +11,9 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from patrol.accounts.tables import ApiTokenRow, SessionRow, UserRow
 from patrol.hazards import EscalationLevel, HazardRegister
 from patrol.store import CameraRecord, Finding, OnDemandRequest, Store
+from patrol.store.account_tables import ApiTokenRow, SessionRow, UserRow
 from patrol.types import CameraRole, EventType
 from tests.api.live import read_feed, served
 from tests.api.support import (

@@ -12,11 +12,11 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from patrol.accounts import AccountError, Accounts, LoginRefused, ThrottlePolicy, UserExists
-from patrol.accounts.tables import UserRow
 from patrol.cli import main
 from patrol.config import parse_config
 from patrol.service import DEMO_USERS, ensure_demo_users, open_accounts, open_store
 from patrol.store import Store
+from patrol.store.account_tables import UserRow
 from patrol.types import Role
 
 NOW = datetime(2025, 3, 3, tzinfo=UTC)

@@ -4,11 +4,13 @@ An attempt is counted as a failure before its password is checked, in one upsert
 while a lock is in force; the attempt that reaches the limit sets the lock in the same
 transaction, so a burst of parallel guesses gets no more checks than the limit allows. A success
 takes its count back. The upsert (INSERT ... ON CONFLICT DO UPDATE ... WHERE ... RETURNING) runs
-as one statement on SQLite and on PostgreSQL.
+as one statement on SQLite and on PostgreSQL. How long a lock lasts is the caller's policy
+(patrol.accounts.throttle).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,8 +18,11 @@ from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from patrol.accounts.tables import LoginThrottleRow
-from patrol.accounts.throttle import ThrottlePolicy
+from patrol.store.account_tables import LoginThrottleRow
+from patrol.store.database import Database
+
+# (failures with this one, free failures) -> how long the key is locked for; zero: not locked.
+Lockout = Callable[[int, int], timedelta]
 
 
 @dataclass(frozen=True)
@@ -33,51 +38,55 @@ class Locked(Exception):
         self.until = until
 
 
-class ThrottleCounts:
-    def __init__(self, policy: ThrottlePolicy) -> None:
-        self.policy = policy
+class LoginThrottleCounts:
+    def __init__(self, database: Database, *, lockout: Lockout, forget_after: timedelta) -> None:
+        self._sessions = database.sessions
+        self._lockout = lockout
+        self._forget_after = forget_after
 
-    def reserve(self, session: Session, keys: list[tuple[str, int]], now: datetime) -> Reserved:
+    def reserve(self, keys: list[tuple[str, int]], now: datetime) -> Reserved:
         """Counts one failure against each (key, free failures) before the check; Locked if any is locked.
 
-        Call inside a transaction and commit it before checking the password: on PostgreSQL the
+        One transaction, committed before the caller checks the password: on PostgreSQL the
         upserted rows stay locked, on SQLite the database is, until then.
         """
         locks_for: timedelta | None = None
-        for key, free_failures in keys:
-            failures = self._count(session, key, now)
-            if failures is None:
-                until = session.scalar(
-                    select(LoginThrottleRow.locked_until).where(LoginThrottleRow.key == key)
-                )
-                raise Locked(until or now)
-            lockout = self.policy.lockout(failures, free_failures)
-            if lockout:
-                session.execute(
-                    update(LoginThrottleRow)
-                    .where(LoginThrottleRow.key == key)
-                    .values(locked_until=now + lockout)
-                )
-                locks_for = max(locks_for or lockout, lockout)
+        with self._sessions.begin() as session:
+            for key, free_failures in keys:
+                failures = self._count(session, key, now)
+                if failures is None:
+                    until = session.scalar(
+                        select(LoginThrottleRow.locked_until).where(LoginThrottleRow.key == key)
+                    )
+                    raise Locked(until or now)
+                lockout = self._lockout(failures, free_failures)
+                if lockout:
+                    session.execute(
+                        update(LoginThrottleRow)
+                        .where(LoginThrottleRow.key == key)
+                        .values(locked_until=now + lockout)
+                    )
+                    locks_for = max(locks_for or lockout, lockout)
         return Reserved(locks_for)
 
-    def succeeded(self, session: Session, user_key: str, other_keys: list[tuple[str, int]]) -> None:
+    def succeeded(self, user_key: str, other_keys: list[tuple[str, int]]) -> None:
         """The password was right: the user name starts afresh; the other counts take the attempt back."""
-        session.execute(delete(LoginThrottleRow).where(LoginThrottleRow.key == user_key))
-        for key, free_failures in other_keys:
-            row = LoginThrottleRow.__table__.c
-            session.execute(
-                update(LoginThrottleRow)
-                .where(LoginThrottleRow.key == key, LoginThrottleRow.failures > 0)
-                .values(
-                    failures=row.failures - 1,
-                    locked_until=case((row.failures - 1 < free_failures, None), else_=row.locked_until),
+        with self._sessions.begin() as session:
+            session.execute(delete(LoginThrottleRow).where(LoginThrottleRow.key == user_key))
+            for key, free_failures in other_keys:
+                row = LoginThrottleRow.__table__.c
+                session.execute(
+                    update(LoginThrottleRow)
+                    .where(LoginThrottleRow.key == key, LoginThrottleRow.failures > 0)
+                    .values(
+                        failures=row.failures - 1,
+                        locked_until=case((row.failures - 1 < free_failures, None), else_=row.locked_until),
+                    )
                 )
-            )
 
     def _count(self, session: Session, key: str, now: datetime) -> int | None:
         """The key's failures with this one, or None while its lock is in force."""
-        forget_before = now - timedelta(seconds=self.policy.forget_after_s)
+        forget_before = now - self._forget_after
         dialect = session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         current = LoginThrottleRow.__table__.c

@@ -1,4 +1,4 @@
-"""Users, their browser sessions and API tokens, and login throttling; in the store's database.
+"""The accounts' tables: users, their browser sessions and API tokens, and login throttling.
 
 Only hashes of passwords, session cookies and tokens are stored: a copy of the database lets
 no one log in.
