@@ -78,6 +78,7 @@ class Patrol:
         """`looker` None: looks run elsewhere, through the orders given to `start`. `last_looked`:
         each camera's latest look (epoch seconds), so a planner that restarts keeps the gap clocks."""
         self._cameras = {camera.id: camera for camera in cameras}
+        self._keeps_gap_clocks = last_looked is not None
         # New definitions of cameras, taken at the start of their next look (never during one).
         self._redefined: dict[str, PatrolCamera] = {}
         self._store = store
@@ -317,6 +318,7 @@ class Patrol:
         with the new definition from their next look on (what their rules and health check
         remember carries over), removed ones leave the plan (a look at one that runs ends as
         usual)."""
+        looked = self._last_looked_of(changes.added)
         now = self._clock.now().timestamp()
         completed: list[OnDemandTicket] = []
         with self._wake:
@@ -327,7 +329,7 @@ class Patrol:
             for camera in (*changes.added, *changes.changed):
                 if not self._plan.has_camera(camera.id):
                     self._cameras[camera.id] = camera
-                    self._plan.add_camera(camera.pace, now)
+                    self._plan.add_camera(camera.pace, now, last_looked=looked.get(camera.id))
                     continue
                 if self._looker is None:
                     self._cameras[camera.id] = camera  # looks run elsewhere: nothing to carry over
@@ -341,6 +343,18 @@ class Patrol:
 
     # Internals ------------------------------------------------------------------------------
 
+    def _last_looked_of(self, cameras: Sequence[PatrolCamera]) -> dict[str, float]:
+        """A planner that keeps gap clocks keeps those of cameras it learns of later too (a
+        standby that takes over finds cameras imported while it waited, looked at before)."""
+        if not self._keeps_gap_clocks or not cameras:
+            return {}
+        try:
+            looked = self._store.last_looked()
+        except Exception as exc:  # the database away: the cameras start a gap now
+            log.warning("cannot read the latest looks of new cameras: %s", type(exc).__name__)
+            return {}
+        return {camera.id: looked[camera.id].timestamp() for camera in cameras if camera.id in looked}
+
     def _camera_to_look_at(self, camera_id: str) -> PatrolCamera | None:
         """The camera as its next look judges it; called as the look starts, when no other
         look of the camera runs, so its memory moves to a new definition whole."""
@@ -349,7 +363,10 @@ class Patrol:
             new = self._redefined.pop(camera_id, None)
             if camera is None or new is None:
                 return camera
-            camera_memory.restore(new, camera_memory.capture(camera))
+            try:
+                camera_memory.restore(new, camera_memory.capture(camera))
+            except Exception:  # a look must still happen: the new definition starts fresh
+                log.exception("camera %s: its memory did not carry over to its new definition", camera_id)
             self._cameras[camera_id] = new
             return new
 
