@@ -6,20 +6,25 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
 from sqlalchemy import select
 
-from patrol.cameras import build_camera
+from patrol.cameras import PatrolCamera, build_camera
+from patrol.clock import SystemClock
 from patrol.config import parse_config
 from patrol.county.messages import LookOrder
 from patrol.county.worker import WorkerLooks
+from patrol.look import LookReport
+from patrol.planner import SchoolCalendar
 from patrol.registry.directory import CameraDirectory
 from patrol.registry.importer import CameraImporter, Importer
 from patrol.registry.refresh import CameraRefresh, start_camera_refresh
-from patrol.store import Store, sqlite_url
+from patrol.runtime import Patrol
+from patrol.store import LookRecord, Store, sqlite_url
 from patrol.store.camera_imports import CameraImports
 from patrol.store.tables import LookRow
 from patrol.types import LookKind, LookOutcome
@@ -238,6 +243,67 @@ def test_a_worker_reads_the_cameras_again_for_an_order_it_cannot_judge_as_the_pl
         assert reads.count == 3
     finally:
         store.close()
+
+
+def test_a_redefined_camera_takes_what_its_rules_remember_to_its_next_look(tmp_path: Path) -> None:
+    """Without a stream: the patrol hands its looker the new definition, with the old one's memory."""
+    config = parse_config(_config(1), environ=ENVIRON)
+    store = Store(sqlite_url(tmp_path), tmp_path / "evidence")
+    store.create_schema()
+    importer = CameraImporter(config, store, environ=ENVIRON)
+    imports = CameraImports(store)
+    directory = CameraDirectory(config, imports.list, environ=ENVIRON)
+    looker = RecordingLooker()
+    clock = SystemClock()
+    patrol = Patrol(
+        [],
+        store,
+        looker,
+        clock,
+        calendar=SchoolCalendar.from_config(config.calendar, config.sampling, config.timezone),
+        workers=1,
+        max_per_school=1,
+    )
+    try:
+        stream = "rtsp://127.0.0.1:554/s2/booth"
+        importer.run(csv_bytes([_row(stream)], COLUMNS), ADMIN)
+        patrol.apply_camera_changes(directory.refresh())
+        camera_id = _row("")["id"]
+        first = patrol.run_look(camera_id)
+        assert first.record.camera_id == camera_id and looker.seen[-1].revision == directory.revision(
+            camera_id
+        )
+        short_since = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+        looker.seen[-1].rules[0].first_short_at = short_since  # type: ignore[attr-defined]
+
+        importer.run(csv_bytes([_row(stream, "booth-corner")], COLUMNS), ADMIN)
+        patrol.apply_camera_changes(directory.refresh())
+        patrol.run_look(camera_id)
+        new = looker.seen[-1]
+        assert new is not looker.seen[0] and new.revision == directory.revision(camera_id)
+        assert new.drawing.zones[0].vertices.max() < 0.1  # the corner
+        assert new.rules[0].first_short_at == short_since  # type: ignore[attr-defined]
+        assert patrol.status()["cameras"] == 1
+
+        imports.remove([camera_id], [])
+        patrol.apply_camera_changes(directory.refresh())
+        assert patrol.status()["cameras"] == 0
+        with pytest.raises(KeyError):
+            patrol.run_look(camera_id)
+    finally:
+        store.close()
+
+
+class RecordingLooker:
+    """A look that opens no stream: it says which definition of the camera it was given."""
+
+    def __init__(self) -> None:
+        self.seen: list[PatrolCamera] = []
+
+    def look(self, camera: PatrolCamera, kind: LookKind) -> LookReport:
+        self.seen.append(camera)
+        now = datetime.now(UTC)
+        return LookReport(LookRecord(camera.id, kind, now, now, LookOutcome.OK, frames=1))
 
 
 class CountingRefresh(CameraRefresh):
