@@ -181,13 +181,15 @@ class Looker:
     def _finding(
         self, camera: PatrolCamera, frames: list[Frame], look: Look, verdict: Verdict, now: datetime
     ) -> Finding:
-        caption = f"{camera.id} {verdict.event_type} {look.time_of(frames[verdict.evidence_frame].offset_s):%Y-%m-%d %H:%M:%S} UTC"
+        # Seen when its evidence frame was taken, not when a slow look finished judging it.
+        seen_at = min(look.time_of(frames[verdict.evidence_frame].offset_s), now)
+        caption = f"{camera.id} {verdict.event_type} {seen_at:%Y-%m-%d %H:%M:%S} UTC"
         jpeg = evidence_jpeg(frames[verdict.evidence_frame].image, look, verdict, camera.drawing, caption)
         details = {**verdict.details, "model": self.detector.name}
         return Finding(
             camera.id,
             verdict.event_type,
-            now,
+            seen_at,
             verdict.summary,
             details,
             jpeg,

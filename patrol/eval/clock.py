@@ -57,3 +57,17 @@ class VirtualClock:
                 assert self._running_since is not None
                 self._stopped_at_s += time.monotonic() - self._running_since
                 self._running_since = None
+
+
+class ShiftedClock:
+    """A running clock's elapsed seconds counted from another start: scenarios played at once
+    keep their own weekday and time of day, which their rules' windows read."""
+
+    def __init__(self, clock: VirtualClock, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("the start must be an aware datetime")
+        self._clock = clock
+        self.start = start
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=self._clock.elapsed_s)

@@ -51,7 +51,22 @@ def add_parser(commands: Any) -> None:
     )
     parser.add_argument("--min-precision", type=float, help="exit 1 when a rule's precision is below this")
     parser.add_argument("--min-recall", type=float, help="exit 1 when a rule's recall is below this")
-    parser.add_argument("--workers", type=int, default=3, help="scenarios run at once (default 3)")
+    parser.add_argument(
+        "--workers", type=int, default=3, help="scenarios run at once, one at a time each (default 3)"
+    )
+    parser.add_argument(
+        "--together",
+        action="store_true",
+        help=(
+            "make every scenario a camera of one county and patrol them all at once in real time "
+            "with the production dispatcher, so looks compete for workers as they would at scale"
+        ),
+    )
+    parser.add_argument(
+        "--look-workers",
+        type=int,
+        help="with --together: looks at once (default: the config's sampling.workers)",
+    )
     parser.add_argument(
         "--config",
         type=Path,
@@ -103,8 +118,14 @@ def run(args: argparse.Namespace) -> int:
     from patrol.eval.scenario_file import load_scenarios
 
     configure_logging(level=logging.INFO if args.verbose else logging.WARNING)
-    if args.workers < 1 or args.repeats < 1:
-        print("patrol eval: --workers and --repeats must be at least 1", file=sys.stderr)
+    if args.workers < 1 or args.repeats < 1 or (args.look_workers is not None and args.look_workers < 1):
+        print("patrol eval: --workers, --look-workers and --repeats must be at least 1", file=sys.stderr)
+        return 2
+    if args.look_workers is not None and not args.together:
+        print("patrol eval: --look-workers goes with --together", file=sys.stderr)
+        return 2
+    if args.together and args.repeats != 1:
+        print("patrol eval: --together plays each scenario once", file=sys.stderr)
         return 2
     sections = load_sections(args.config)
     scenarios = load_scenarios(args.scenarios)
@@ -139,7 +160,16 @@ def run(args: argparse.Namespace) -> int:
             seed=None if args.random_seed else args.seed,
             repeats=args.repeats,
         )
-        result = Evaluation(scenarios, detector, settings, progress=progress).run()
+        if args.together:
+            from patrol.eval.together import TogetherEvaluation
+
+            look_workers = args.look_workers or sections.sampling.workers
+            together = TogetherEvaluation(
+                scenarios, detector, settings, look_workers=look_workers, progress=progress
+            )
+            result = together.run()
+        else:
+            result = Evaluation(scenarios, detector, settings, progress=progress).run()
 
     if args.json:
         print(table(result), file=sys.stderr)

@@ -20,7 +20,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -43,6 +43,7 @@ from patrol.eval.score import (
     summarize,
 )
 from patrol.look import Looker
+from patrol.metrics import PlannerFigures
 from patrol.planner import SchoolCalendar, VisitPlan
 from patrol.runtime import Patrol
 from patrol.store import CameraRecord, SchoolRecord, Store, sqlite_url
@@ -104,11 +105,20 @@ class ScenarioRun:
 
 
 @dataclass(frozen=True)
+class TogetherFigures:
+    """What the planner said of a run where every scenario was a camera patrolled at once."""
+
+    look_workers: int
+    planner: PlannerFigures
+
+
+@dataclass(frozen=True)
 class EvalResult:
     runs: tuple[ScenarioRun, ...]
     summaries: dict[EventType, RuleSummary]
     wall_s: float
     settings: EvalSettings
+    together: TogetherFigures | None = None  # None: each scenario was patrolled alone
 
 
 def camera_ids(names: Sequence[str]) -> list[str]:
@@ -144,6 +154,7 @@ def scenario_config(
     timezone: str,
     sampling: SamplingConfig,
     detector: DetectorConfig,
+    school_id: str = SCHOOL_ID,
 ) -> PatrolConfig:
     """The patrol's config for the scenario's camera alone, as the production loader would build it."""
     return PatrolConfig.model_validate(
@@ -155,11 +166,11 @@ def scenario_config(
                 name: [span.model_dump() for span in spans] for name, spans in scenario.windows.items()
             },
             "calendar": _calendar(scenario, sampling),
-            "schools": [{"id": SCHOOL_ID, "name": "Evaluation"}],
+            "schools": [{"id": school_id, "name": "Evaluation"}],
             "cameras": [
                 {
                     "id": camera_id,
-                    "school": SCHOOL_ID,
+                    "school": school_id,
                     "name": scenario.name[:200],
                     "role": scenario.role.value,
                     "stream": stream,
@@ -171,13 +182,67 @@ def scenario_config(
 
 
 def _calendar(scenario: EvalScenario, sampling: SamplingConfig) -> dict[str, object]:
+    return {"default_timetable": "eval", "timetables": {"eval": scenario_timetable(scenario, sampling)}}
+
+
+def scenario_timetable(scenario: EvalScenario, sampling: SamplingConfig) -> dict[str, object]:
     """Looks around the clock at the scenario's pace: random looks averaging `mean_gap_fraction`
     of the maximum gap, as the patrol paces a camera in a window of that gap."""
     max_gap_s = scenario.view.max_gap_s or sampling.default_max_gap_s
     looks_per_hour = 3600.0 / (max_gap_s * sampling.mean_gap_fraction)
     visits = {"weight": looks_per_hour, "max_gap_s": max_gap_s}
     window = {"spans": [{"start": "00:00", "end": "24:00"}], "roles": {scenario.role.value: visits}}
-    return {"default_timetable": "eval", "timetables": {"eval": {"windows": {"all_day": window}}}}
+    return {"windows": {"all_day": window}}
+
+
+def warm_up(detector: PersonDetector) -> None:
+    """The first detection pays the framework's warm-up (seconds); no look should pay it."""
+    detector.detect([np.zeros((360, 640, 3), np.uint8)])
+
+
+def observed_events(
+    scenario: EvalScenario, camera_id: str, store: Store, timezone: str
+) -> tuple[ObservedEvent, ...]:
+    """The rule events the patrol recorded on the scenario's camera, in scenario seconds."""
+    start = scenario_start(scenario, timezone)
+    records, _ = store.list_events(camera_id=camera_id, limit=10_000)
+    events = [
+        ObservedEvent(
+            record.type,
+            round((record.first_seen - start).total_seconds(), 2),
+            round((record.last_seen - start).total_seconds(), 2),
+            record.looks,
+        )
+        for record in records
+        if record.type in JUDGED_RULES
+    ]
+    unreachable = [r for r in records if r.type not in JUDGED_RULES]
+    if unreachable:
+        # The simulated camera must always answer; if it did not, the run says nothing.
+        raise RuntimeError(f"the simulated camera was unreachable: {unreachable[0].summary}")
+    return tuple(sorted(events, key=lambda e: e.raised_s))
+
+
+def start_simulator(scenarios: Mapping[str, EvalScenario], cache_dir: Path) -> SimulatorServer:
+    """One RTSP server playing each scenario at its path (a path per camera)."""
+    password = secrets.token_urlsafe(12)
+    for attempt in range(_PORT_ATTEMPTS):
+        server = SimulatorServer(
+            {path: scenario.video for path, scenario in scenarios.items()},
+            port=_free_port(),
+            username="eval",
+            password=password,
+            cache_dir=cache_dir,
+        )
+        server.prepare()  # encoding a new scenario takes seconds; not the server's start-up
+        try:
+            server.start(timeout_s=30)
+            return server
+        except SimulatorError as exc:
+            # Another process may take the free port before the server binds it.
+            if "cannot listen" not in str(exc) or attempt == _PORT_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 class Evaluation:
@@ -200,8 +265,7 @@ class Evaluation:
 
     def run(self) -> EvalResult:
         started = time.monotonic()
-        # The first detection pays the framework's warm-up (seconds); no look should pay it.
-        self.detector.detect([np.zeros((360, 640, 3), np.uint8)])
+        warm_up(self.detector)
         jobs = [(s, r) for s in self.scenarios for r in range(self.settings.repeats)]
         names = [s.name if self.settings.repeats == 1 else f"{s.name}#{r + 1}" for s, r in jobs]
         ids = camera_ids(names)
@@ -238,7 +302,7 @@ class Evaluation:
         else:
             try:
                 looks = self._patrol_scenario(scenario, repeat, camera_id, store)
-                events = self._events(scenario, camera_id, store)
+                events = observed_events(scenario, camera_id, store, self.settings.timezone)
                 score = score_scenario(scenario.expectations, events)
                 run = ScenarioRun(
                     scenario, repeat, camera_id, events, looks, time.monotonic() - started, score
@@ -259,7 +323,7 @@ class Evaluation:
     ) -> tuple[LookSummary, ...]:
         settings = self.settings
         path = f"/{camera_id}"
-        server = self._start_server(scenario, path)
+        server = start_simulator({path: scenario}, self.settings.cache_dir)
         try:
             config = scenario_config(
                 scenario,
@@ -321,45 +385,6 @@ class Evaluation:
             return tuple(looks)
         finally:
             server.stop()
-
-    def _start_server(self, scenario: EvalScenario, path: str) -> SimulatorServer:
-        password = secrets.token_urlsafe(12)
-        for attempt in range(_PORT_ATTEMPTS):
-            server = SimulatorServer(
-                {path: scenario.video},
-                port=_free_port(),
-                username="eval",
-                password=password,
-                cache_dir=self.settings.cache_dir,
-            )
-            server.prepare()  # encoding a new scenario takes seconds; not the server's start-up
-            try:
-                server.start(timeout_s=30)
-                return server
-            except SimulatorError as exc:
-                # Another process may take the free port before the server binds it.
-                if "cannot listen" not in str(exc) or attempt == _PORT_ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")
-
-    def _events(self, scenario: EvalScenario, camera_id: str, store: Store) -> tuple[ObservedEvent, ...]:
-        start = scenario_start(scenario, self.settings.timezone)
-        records, _ = store.list_events(camera_id=camera_id, limit=10_000)
-        events = [
-            ObservedEvent(
-                record.type,
-                round((record.first_seen - start).total_seconds(), 2),
-                round((record.last_seen - start).total_seconds(), 2),
-                record.looks,
-            )
-            for record in records
-            if record.type in JUDGED_RULES
-        ]
-        unreachable = [r for r in records if r.type not in JUDGED_RULES]
-        if unreachable:
-            # The simulated camera must always answer; if it did not, the run says nothing.
-            raise RuntimeError(f"the simulated camera was unreachable: {unreachable[0].summary}")
-        return tuple(sorted(events, key=lambda e: e.raised_s))
 
 
 def _free_port() -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from patrol.eval.harness import EvalResult, ScenarioRun
+from patrol.eval.harness import EvalResult, ScenarioRun, TogetherFigures
 from patrol.eval.score import EventVerdict, RuleSummary
 
 
@@ -114,6 +114,22 @@ def result_json(result: EvalResult) -> dict[str, Any]:
             "workers": settings.workers,
         },
         "wall_s": round(result.wall_s, 1),
+        "together": None if result.together is None else together_json(result.together),
+    }
+
+
+def together_json(together: TogetherFigures) -> dict[str, Any]:
+    """The shortfall while every scenario was patrolled at once."""
+    planner = together.planner
+    shed = planner.random_looks_thinned + planner.random_looks_dropped
+    return {
+        "look_workers": together.look_workers,
+        "random_looks_wanted": planner.random_looks_wanted,
+        "random_looks_shed": shed,
+        "shed_share": _round(shed / planner.random_looks_wanted if planner.random_looks_wanted else None),
+        "looks_late": planner.looks_late,
+        "follow_ups_late": planner.follow_ups_late,
+        "demand_workers": round(planner.demand_workers, 2),
     }
 
 
@@ -147,6 +163,13 @@ def table(result: EvalResult) -> str:
         f"{totals['scenarios']} scenario runs: {totals['pass']} passed, {totals['fail']} failed, "
         f"{totals['skipped']} skipped, {totals['error']} errors; wall time {result.wall_s:.0f} s"
     )
+    if result.together is not None:
+        figures = together_json(result.together)
+        lines.append(
+            f"together, {figures['look_workers']} look workers: {figures['random_looks_shed']} of "
+            f"{figures['random_looks_wanted']} random looks shed, {figures['looks_late']} looks late, "
+            f"{figures['follow_ups_late']} follow-ups late, demand {figures['demand_workers']} workers"
+        )
     for run in result.runs:
         if run.outcome == "pass":
             continue

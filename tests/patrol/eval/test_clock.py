@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from patrol.eval.clock import VirtualClock
+from patrol.eval.clock import ShiftedClock, VirtualClock
 
 START = datetime(2025, 3, 3, 2, 0, tzinfo=UTC)
 
@@ -40,3 +40,16 @@ def test_it_runs_at_real_speed_during_a_look() -> None:
 def test_it_needs_an_aware_start() -> None:
     with pytest.raises(ValueError, match="aware"):
         VirtualClock(datetime(2025, 3, 3))
+
+
+def test_a_shifted_clock_counts_the_same_seconds_from_its_own_start() -> None:
+    clock = VirtualClock(START)
+    evening = datetime(2025, 3, 6, 9, 10, tzinfo=UTC)
+    shifted = ShiftedClock(clock, evening)
+    clock.jump_to(30.0)
+    assert shifted.now() == evening + timedelta(seconds=30)
+    with clock.running():
+        time.sleep(0.05)
+    assert shifted.now() - evening == clock.now() - START
+    with pytest.raises(ValueError, match="aware"):
+        ShiftedClock(clock, datetime(2025, 3, 6, 9, 10))

@@ -95,6 +95,12 @@ CONFIG = """
 """
 
 
+@pytest.fixture(scope="module")
+def encoded_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Both runs play the same files: encoding them once saves a minute."""
+    return tmp_path_factory.mktemp("eval-cache")
+
+
 @pytest.fixture
 def scenario_dir(tmp_path: Path) -> Path:
     reason = unavailable_reason()
@@ -108,7 +114,7 @@ def scenario_dir(tmp_path: Path) -> Path:
 
 
 def test_eval_runs_files_it_has_never_seen_and_scores_them(
-    scenario_dir: Path, tmp_path: Path, detector: object
+    scenario_dir: Path, encoded_cache: Path, tmp_path: Path, detector: object
 ) -> None:
     config = tmp_path / "eval-config.yaml"
     config.write_text(
@@ -132,7 +138,7 @@ def test_eval_runs_files_it_has_never_seen_and_scores_them(
             "--min-recall",
             "0.9",
             "--cache-dir",
-            str(tmp_path / "cache"),
+            str(encoded_cache),
         ],
         capture_output=True,
         text=True,
@@ -175,3 +181,56 @@ def test_eval_runs_files_it_has_never_seen_and_scores_them(
     assert rules["unregistered_entry"]["precision"] is None
     assert rules["guard_absent"]["onset_to_event_s"]["median"] >= 20  # the confirmation delay
     assert "guard_absent" in result.stderr and "3 scenario runs: 3 passed" in result.stderr
+
+
+def test_eval_together_patrols_every_scenario_at_once_and_reports_the_shortfall(
+    scenario_dir: Path, encoded_cache: Path, tmp_path: Path, detector: object
+) -> None:
+    config = tmp_path / "eval-config.yaml"
+    config.write_text(
+        textwrap.dedent(CONFIG) + f"detector:\n  models_dir: {MODELS_DIR}\n  model: {MODEL_NAME}\n"
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "patrol.cli",
+            "eval",
+            "--scenarios",
+            str(scenario_dir),
+            "--config",
+            str(config),
+            "--json",
+            "--together",
+            "--look-workers",
+            "2",
+            "--cache-dir",
+            str(encoded_cache),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=400,
+        env={**os.environ, "YOLO_CONFIG_DIR": str(tmp_path / "ultralytics")},
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+
+    outcomes = {s["name"]: s for s in report["scenarios"]}
+    assert {name: s["outcome"] for name, s in outcomes.items()} == {
+        "empty_booth": "pass",
+        "guard_on_duty": "pass",
+        "pacing": "pass",
+    }
+    assert [e["rule"] for e in outcomes["empty_booth"]["events"]] == ["guard_absent"]
+    assert [e["rule"] for e in outcomes["pacing"]["events"]] == ["loitering"]
+    # One clock for all: no scenario's time jumped, so its looks lie within its own length,
+    # and the planner's figures for the whole county are reported.
+    for name, duration_s in (("empty_booth", 70), ("guard_on_duty", 70), ("pacing", 80)):
+        looks = outcomes[name]["looks"]["list"]
+        assert looks and all(0 <= look["started_s"] <= duration_s for look in looks)
+    together = report["together"]
+    assert together["look_workers"] == 2
+    assert together["random_looks_wanted"] >= 3
+    assert 0 <= together["random_looks_shed"] <= together["random_looks_wanted"]
+    assert "together, 2 look workers:" in result.stderr
