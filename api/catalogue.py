@@ -60,6 +60,7 @@ _ENUMS: dict[str, dict[str, tuple[str, str]]] = {
         AuditAction.HAZARD_ESCALATED: ("隐患升级", "Hazard escalated"),
         AuditAction.HAZARD_VERIFIED: ("隐患核查销号", "Hazard verified"),
         AuditAction.CAMERAS_IMPORTED: ("导入摄像机", "Cameras imported"),
+        AuditAction.CAMERAS_REMOVED: ("移除导入的摄像机", "Imported cameras removed"),
     },
     "camera_role": {
         CameraRole.BOOTH: ("门卫室", "Guard booth"),

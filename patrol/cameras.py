@@ -30,6 +30,9 @@ class PatrolCamera:
     drawing: CameraDrawing
     pace: CameraPace
     health: CameraHealth = field(default_factory=CameraHealth)
+    # Which definition of an imported camera this is (patrol.registry.directory); "" for the
+    # config's cameras, which change only with the file.
+    revision: str = ""
 
     def record(self) -> CameraRecord:
         return CameraRecord(self.id, self.school_id, self.name, self.role, self.source.describe())
@@ -40,6 +43,7 @@ def build_camera(
     camera: CameraConfig,
     timetable: str | None = None,
     secrets: Secrets | None = None,
+    revision: str = "",
 ) -> PatrolCamera:
     """`secrets`: the config's (`config_secrets`), passed in when building many cameras."""
     sampling = config.sampling
@@ -66,6 +70,7 @@ def build_camera(
         drawing,
         pace,
         CameraHealth(thresholds),
+        revision,
     )
 
 

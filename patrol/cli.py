@@ -530,6 +530,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from patrol.registry.refresh import CameraUser, start_camera_refresh
     from patrol.service import (
         camera_importer,
         include_imported_cameras,
@@ -537,19 +538,29 @@ def _serve(args: argparse.Namespace) -> int:
         open_store,
         serve_api,
     )
+    from patrol.snapshots import CameraSnapshots
 
     file_config = _load(args.config)
     store = open_store(file_config, migrate=args.migrate, config_path=args.config)
+    refresh = None
     try:
-        config = include_imported_cameras(file_config, store)
+        config, directory = include_imported_cameras(file_config, store)
         importer = camera_importer(file_config, store)
+        snapshots = CameraSnapshots.from_config(config)
+        users: list[CameraUser] = [snapshots]
         planner = None
         if config.broker_url is not None:
             from patrol.county.roles import PlannerByBroker
 
             planner = PlannerByBroker(config, store)
-        serve_api(config, store, open_accounts(config, store), planner, camera_import=importer)
+            users.append(planner)
+        refresh = start_camera_refresh(config, directory, users)
+        serve_api(
+            config, store, open_accounts(config, store), planner, camera_import=importer, snapshots=snapshots
+        )
     finally:
+        if refresh is not None:
+            refresh.stop()
         store.close()
     return 0
 
@@ -561,8 +572,8 @@ def _planner(args: argparse.Namespace) -> int:
     file_config = _load(args.config)
     store = open_store(file_config, migrate=args.migrate, config_path=args.config)
     try:
-        config = include_imported_cameras(file_config, store)
-        run_planner(config, store)
+        config, directory = include_imported_cameras(file_config, store)
+        run_planner(config, store, directory)
     finally:
         store.close()
     return 0
@@ -578,8 +589,8 @@ def _worker(args: argparse.Namespace) -> int:
     file_config = _load(args.config)
     store = open_store(file_config, migrate=args.migrate, config_path=args.config)
     try:
-        config = include_imported_cameras(file_config, store)
-        start_worker(config, store, args.concurrency)
+        config, directory = include_imported_cameras(file_config, store)
+        start_worker(config, store, args.concurrency, directory)
     finally:
         store.close()
     return 0

@@ -11,10 +11,10 @@ from streams.redact import NO_SECRETS, Secrets
 class RedactingFormatter(logging.Formatter):
     def __init__(self, fmt: str, secrets: Secrets) -> None:
         super().__init__(fmt)
-        self._secrets = secrets
+        self.secrets = secrets
 
     def format(self, record: logging.LogRecord) -> str:
-        return self._secrets.mask(super().format(record))
+        return self.secrets.mask(super().format(record))
 
 
 def configure_logging(secrets: Secrets = NO_SECRETS, level: int = logging.INFO) -> None:
@@ -31,3 +31,11 @@ def configure_logging(secrets: Secrets = NO_SECRETS, level: int = logging.INFO) 
     # Alembic says which steps it ran; patrol.store.schema logs that itself, in one line.
     for noisy in ("uvicorn.access", "ultralytics", "zeep", "urllib3", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def update_masking(secrets: Secrets) -> None:
+    """Mask `secrets` from now on in the lines of the handlers `configure_logging` set up (the
+    running patrol learns the passwords of cameras imported while it runs)."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler.formatter, RedactingFormatter):
+            handler.formatter.secrets = secrets

@@ -9,8 +9,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from patrol import camera_memory
 from patrol.cameras import PatrolCamera
 from patrol.clock import Clock
 from patrol.config import PatrolConfig
@@ -22,6 +23,9 @@ from patrol.planner import OnDemandTicket, SchoolCalendar, Visit, VisitPlan
 from patrol.store import OnDemandRecord, OnDemandRequest, Store
 from patrol.stream_slots import StreamSlots
 from patrol.types import LookKind, LookOutcome
+
+if TYPE_CHECKING:
+    from patrol.registry.directory import CameraChanges
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +41,9 @@ class LookOrders(Protocol):
     """Where visits go when looks run elsewhere (patrol.county: workers over a broker). The
     orders report back through `Patrol.visit_finished`."""
 
-    def send(self, visit: Visit) -> None: ...
+    def send(self, visit: Visit, camera_revision: str) -> None:
+        """`camera_revision`: the definition the planner has of the camera (PatrolCamera.revision)."""
+        ...
 
     def stop(self) -> None: ...
 
@@ -72,6 +78,9 @@ class Patrol:
         """`looker` None: looks run elsewhere, through the orders given to `start`. `last_looked`:
         each camera's latest look (epoch seconds), so a planner that restarts keeps the gap clocks."""
         self._cameras = {camera.id: camera for camera in cameras}
+        self._keeps_gap_clocks = last_looked is not None
+        # New definitions of cameras, taken at the start of their next look (never during one).
+        self._redefined: dict[str, PatrolCamera] = {}
         self._store = store
         self._hazards = hazards or HazardRegister(store)
         self._looker = looker
@@ -256,7 +265,10 @@ class Patrol:
         """One look now, in the caller's thread (tests, and the officer's 'look now')."""
         if self._looker is None:
             raise RuntimeError("this patrol's looks run on workers")
-        report = self._looker.look(self._cameras[camera_id], kind)
+        camera = self._camera_to_look_at(camera_id)
+        if camera is None:
+            raise KeyError(camera_id)
+        report = self._looker.look(camera, kind)
         self._record(report)
         return report
 
@@ -300,7 +312,63 @@ class Patrol:
             self._plan.set_reinspection(school_ids, self._clock.now().timestamp())
             self._wake.notify_all()
 
+    def apply_camera_changes(self, changes: CameraChanges) -> None:
+        """Imported cameras changed while the patrol runs: new ones join the plan (their first
+        look within their maximum gap, as every camera's at start), redefined ones are looked at
+        with the new definition from their next look on (what their rules and health check
+        remember carries over), removed ones leave the plan (a look at one that runs ends as
+        usual)."""
+        looked = self._last_looked_of(changes.added)
+        now = self._clock.now().timestamp()
+        completed: list[OnDemandTicket] = []
+        with self._wake:
+            for camera_id in changes.removed:
+                self._cameras.pop(camera_id, None)
+                self._redefined.pop(camera_id, None)
+                completed += self._plan.remove_camera(camera_id, now)
+            for camera in (*changes.added, *changes.changed):
+                if not self._plan.has_camera(camera.id):
+                    self._cameras[camera.id] = camera
+                    self._plan.add_camera(camera.pace, now, last_looked=looked.get(camera.id))
+                    continue
+                if self._looker is None:
+                    self._cameras[camera.id] = camera  # looks run elsewhere: nothing to carry over
+                else:
+                    self._redefined[camera.id] = camera
+                self._plan.update_camera(camera.pace, now)
+            records = [(ticket, self._on_demand_records.pop(ticket.id, None)) for ticket in completed]
+            self._wake.notify_all()
+        for ticket, record_id in records:
+            self._complete_on_demand(ticket, record_id)
+
     # Internals ------------------------------------------------------------------------------
+
+    def _last_looked_of(self, cameras: Sequence[PatrolCamera]) -> dict[str, float]:
+        """A planner that keeps gap clocks keeps those of cameras it learns of later too (a
+        standby that takes over finds cameras imported while it waited, looked at before)."""
+        if not self._keeps_gap_clocks or not cameras:
+            return {}
+        try:
+            looked = self._store.last_looked()
+        except Exception as exc:  # the database away: the cameras start a gap now
+            log.warning("cannot read the latest looks of new cameras: %s", type(exc).__name__)
+            return {}
+        return {camera.id: looked[camera.id].timestamp() for camera in cameras if camera.id in looked}
+
+    def _camera_to_look_at(self, camera_id: str) -> PatrolCamera | None:
+        """The camera as its next look judges it; called as the look starts, when no other
+        look of the camera runs, so its memory moves to a new definition whole."""
+        with self._lock:
+            camera = self._cameras.get(camera_id)
+            new = self._redefined.pop(camera_id, None)
+            if camera is None or new is None:
+                return camera
+            try:
+                camera_memory.restore(new, camera_memory.capture(camera))
+            except Exception:  # a look must still happen: the new definition starts fresh
+                log.exception("camera %s: its memory did not carry over to its new definition", camera_id)
+            self._cameras[camera_id] = new
+            return new
 
     def _dispatch_loop(self) -> None:
         while not self._stopping.is_set() and not self._dispatcher_killed.is_set():
@@ -309,7 +377,8 @@ class Patrol:
                 now = self._clock.now().timestamp()
                 for visit in self._plan.due(now):
                     if self._orders is not None:
-                        self._orders.send(visit)
+                        camera = self._cameras.get(visit.camera_id)
+                        self._orders.send(visit, camera.revision if camera is not None else "")
                     else:
                         assert self._pool is not None
                         self._pool.submit(self._visit, visit)
@@ -330,7 +399,10 @@ class Patrol:
 
     def _visit(self, visit: Visit) -> None:
         assert self._looker is not None
-        camera = self._cameras[visit.camera_id]
+        camera = self._camera_to_look_at(visit.camera_id)
+        if camera is None:  # removed since the visit fell due
+            self.visit_finished(visit.camera_id, 0.0, False, None)
+            return
         follow_up_in_s = None
         failed = True
         started = time.monotonic()

@@ -32,6 +32,7 @@ from patrol.types import Role
 
 if TYPE_CHECKING:
     from api.deps import PatrolControl
+    from patrol.registry.directory import CameraDirectory
     from patrol.registry.importer import CameraImporter
     from streams.simulator import SimulatorServer
 
@@ -66,21 +67,28 @@ def open_store(config: PatrolConfig, *, migrate: bool = False, config_path: Path
     return store
 
 
-def include_imported_cameras(config: PatrolConfig, store: Store) -> PatrolConfig:
+def include_imported_cameras(file_config: PatrolConfig, store: Store) -> tuple[PatrolConfig, CameraDirectory]:
     """The config with the cameras imported into the database added (ConfigError, listing them,
-    for any that cannot be built); the log then masks their passwords too."""
+    for any that cannot be built); the log then masks their passwords too. With it, the directory
+    that reads them again while the process runs, knowing the ones read here."""
+    from patrol.registry.directory import CameraDirectory
     from patrol.registry.patrol_cameras import with_imported_cameras
     from patrol.store.camera_imports import CameraImports
 
-    merged = with_imported_cameras(config, CameraImports(store).list(), os.environ)
-    if merged is not config:
+    imports = CameraImports(store)
+    records = imports.list()
+    merged = with_imported_cameras(file_config, records, os.environ)
+    if merged is not file_config:
         configure_logging(config_secrets(merged))
         log.info(
             "%d imported cameras join the config's %d",
-            len(merged.cameras) - len(config.cameras),
-            len(config.cameras),
+            len(merged.cameras) - len(file_config.cameras),
+            len(file_config.cameras),
         )
-    return merged
+    directory = CameraDirectory(
+        file_config, imports.list, environ=os.environ, known=records, secrets=config_secrets(merged)
+    )
+    return merged, directory
 
 
 def open_accounts(config: PatrolConfig, store: Store) -> Accounts:
@@ -141,11 +149,13 @@ def serve_api(
     metrics: PatrolMetrics | None = None,
     slots: StreamSlots | None = None,
     camera_import: CameraImporter | None = None,
+    snapshots: CameraSnapshots | None = None,
 ) -> None:
     """Blocks until Ctrl-C or SIGTERM; uvicorn handles both signals and shuts down gracefully.
 
     `slots` are the patrol's stream slots when it runs in this process; the snapshots share them.
     `camera_import` takes registry sheets (POST /api/v1/cameras/import); see `camera_importer`.
+    `snapshots`: the config's cameras' by default.
     """
     from api.app import create_app
     from api.settings import ApiSettings
@@ -166,7 +176,7 @@ def serve_api(
         patrol,
         accounts=accounts,
         jurisdictions=Jurisdictions.from_config(config.jurisdictions),
-        snapshots=CameraSnapshots.from_config(config),
+        snapshots=snapshots or CameraSnapshots.from_config(config),
         metrics=metrics,
         stream_slots=slots or StreamSlots(config.sampling.max_streams_per_school),
         secrets=config_secrets(config),
@@ -193,10 +203,12 @@ def camera_importer(file_config: PatrolConfig, store: Store) -> CameraImporter:
 
 
 def run(file_config: PatrolConfig, *, with_simulator: bool, migrate: bool, config_path: Path) -> None:
+    from patrol.registry.refresh import start_camera_refresh
+
     store = open_store(file_config, migrate=migrate, config_path=config_path)
     with ExitStack() as running:
         running.callback(store.close)
-        config = include_imported_cameras(file_config, store)
+        config, directory = include_imported_cameras(file_config, store)
         metrics = PatrolMetrics()
         notifier = Notifier.from_config(config.notify)
         notifier.start()
@@ -213,10 +225,21 @@ def run(file_config: PatrolConfig, *, with_simulator: bool, migrate: bool, confi
         patrol = build_patrol(config, store, metrics, slots)
         patrol.start()
         running.callback(patrol.stop)
+        snapshots = CameraSnapshots.from_config(config)
+        running.callback(start_camera_refresh(config, directory, [patrol, snapshots]).stop)
         policy = retention_policy(config)
         if policy.deletes_anything:
             running.callback(start_daily_prune(store, policy).stop)
-        serve_api(config, store, accounts, patrol, metrics, slots, camera_importer(file_config, store))
+        serve_api(
+            config,
+            store,
+            accounts,
+            patrol,
+            metrics,
+            slots,
+            camera_importer(file_config, store),
+            snapshots,
+        )
 
 
 def retention_policy(config: PatrolConfig) -> RetentionPolicy:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import cv2
 
@@ -11,6 +13,9 @@ from patrol.config.secrets import config_secrets
 from streams.errors import StreamDecodeError
 from streams.rtsp import RtspSource
 from streams.source import FrameSource
+
+if TYPE_CHECKING:
+    from patrol.registry.directory import CameraChanges
 
 JPEG_QUALITY = 85
 
@@ -27,6 +32,7 @@ class CameraSnapshots:
 
     def __init__(self, sources: Mapping[str, FrameSource]) -> None:
         self._sources = dict(sources)
+        self._lock = threading.Lock()
 
     @classmethod
     def from_config(cls, config: PatrolConfig) -> CameraSnapshots:
@@ -44,8 +50,17 @@ class CameraSnapshots:
             }
         )
 
+    def apply_camera_changes(self, changes: CameraChanges) -> None:
+        """Imported cameras changed while the server runs: snapshots follow their streams."""
+        with self._lock:
+            for camera_id in changes.removed:
+                self._sources.pop(camera_id, None)
+            for camera in (*changes.added, *changes.changed):
+                self._sources[camera.id] = camera.source
+
     def snapshot(self, camera_id: str) -> bytes:
-        source = self._sources.get(camera_id)
+        with self._lock:
+            source = self._sources.get(camera_id)
         if source is None:
             raise UnknownCamera(camera_id)
         with source.open() as stream:

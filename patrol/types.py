@@ -94,3 +94,4 @@ class AuditAction(StrEnum):
     HAZARD_ESCALATED = "hazard_escalated"
     HAZARD_VERIFIED = "hazard_verified"
     CAMERAS_IMPORTED = "cameras_imported"
+    CAMERAS_REMOVED = "cameras_removed"

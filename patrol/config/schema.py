@@ -446,6 +446,17 @@ class NotifyConfig(Section):
     timeout_s: float = Field(5.0, gt=0, le=60, description="Per webhook request")
 
 
+class RegistryConfig(Section):
+    """The cameras imported into the database (`patrol cameras import`)."""
+
+    refresh_s: float = Field(
+        30,
+        ge=1,
+        le=60,
+        description="The running patrol reads the imported cameras this often and takes what changed",
+    )
+
+
 class PatrolConfig(Section):
     timezone: str = Field("Asia/Shanghai", description="IANA zone of the schools' clocks")
     data_dir: Path = Field(Path("data"), description="Database, evidence files and caches")
@@ -470,6 +481,7 @@ class PatrolConfig(Section):
         description="Named camera views (zones, lines, rules) that imported cameras take; a template "
         "named like a camera role is that role's default",
     )
+    registry: RegistryConfig = Field(default_factory=RegistryConfig)
     jurisdictions: JurisdictionsConfig = Field(default_factory=JurisdictionsConfig)
     simulator: SimulatorConfig | None = None
     notify: NotifyConfig = Field(default_factory=NotifyConfig)

@@ -16,6 +16,9 @@ class LookOrder:
     camera_id: str
     kind: LookKind
     due_at: float  # when the planner sent it (epoch seconds); never in the future
+    # The planner's definition of an imported camera (patrol.registry.directory); "" for a
+    # camera of the config.
+    camera_revision: str = ""
 
     def to_message(self) -> dict[str, Any]:
         return {**asdict(self), "kind": self.kind.value}
@@ -23,7 +26,11 @@ class LookOrder:
     @classmethod
     def from_message(cls, body: dict[str, Any]) -> LookOrder:
         return cls(
-            str(body["visit_id"]), str(body["camera_id"]), LookKind(body["kind"]), float(body["due_at"])
+            str(body["visit_id"]),
+            str(body["camera_id"]),
+            LookKind(body["kind"]),
+            float(body["due_at"]),
+            str(body.get("camera_revision", "")),  # orders sent before revisions had none
         )
 
 

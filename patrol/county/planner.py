@@ -72,10 +72,10 @@ class BrokerOrders:
         self._listener = threading.Thread(target=self._listen, name="planner-listen", daemon=True)
         self._listener.start()
 
-    def send(self, visit: Visit) -> None:
+    def send(self, visit: Visit, camera_revision: str) -> None:
         """Called by the dispatcher as the visit falls due, and not before."""
         now = time.time()
-        order = LookOrder(str(uuid.uuid4()), visit.camera_id, visit.kind, now)
+        order = LookOrder(str(uuid.uuid4()), visit.camera_id, visit.kind, now, camera_revision)
         with self._lock:
             self._in_flight[order.visit_id] = _InFlight(visit.camera_id, time.monotonic())
         # An order no worker took within the look timeout is not wanted any more: by then

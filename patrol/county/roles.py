@@ -8,6 +8,7 @@ import signal
 import threading
 import time
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from patrol.cameras import build_sites
 from patrol.clock import SystemClock
@@ -24,6 +25,9 @@ from patrol.metrics import PatrolMetrics
 from patrol.runtime import Patrol, UnknownSchool, record_on_demand
 from patrol.store import OnDemandRecord, Store
 
+if TYPE_CHECKING:
+    from patrol.registry.directory import CameraChanges, CameraDirectory
+
 log = logging.getLogger(__name__)
 
 _FIGURES_EVERY_S = 60.0
@@ -37,8 +41,9 @@ def broker_url(config: PatrolConfig) -> str:
     return config.broker_url.get_secret_value()
 
 
-def run_planner(config: PatrolConfig, store: Store) -> None:
-    """Blocks until SIGTERM or Ctrl-C. A standby waits for the active planner's lease."""
+def run_planner(config: PatrolConfig, store: Store, directory: CameraDirectory | None = None) -> None:
+    """Blocks until SIGTERM or Ctrl-C. A standby waits for the active planner's lease.
+    `directory`: the imported cameras, read again every `registry.refresh_s` while active."""
     app = celery_app(broker_url(config))
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -61,6 +66,13 @@ def run_planner(config: PatrolConfig, store: Store) -> None:
         for camera_id, at in store.follow_ups_wanted().items():
             patrol.follow_up_wanted(camera_id, max((at - now).total_seconds(), 0.0))
         patrol.start(orders)
+        refresh = None
+        if directory is not None:
+            from patrol.registry.refresh import start_camera_refresh
+
+            # Imported meanwhile (a standby waits long): taken before the first refresh's wait.
+            refresh = start_camera_refresh(config, directory, [patrol])
+            refresh.run_once()
         next_figures = time.monotonic() + _FIGURES_EVERY_S
         try:
             while not stopping.wait(5.0):
@@ -73,6 +85,8 @@ def run_planner(config: PatrolConfig, store: Store) -> None:
         except KeyboardInterrupt:
             pass
         finally:
+            if refresh is not None:
+                refresh.stop()
             patrol.stop()
             log_figures(patrol, orders)
     finally:
@@ -93,10 +107,15 @@ def log_figures(patrol: Patrol, orders: BrokerOrders) -> None:
     log.info("planner figures: %s", json.dumps(figures, sort_keys=True))
 
 
-def start_worker(config: PatrolConfig, store: Store, concurrency: int) -> None:
-    """Blocks; Celery's warm shutdown on SIGTERM lets looks under way finish and be recorded."""
+def start_worker(
+    config: PatrolConfig, store: Store, concurrency: int, directory: CameraDirectory | None = None
+) -> None:
+    """Blocks; Celery's warm shutdown on SIGTERM lets looks under way finish and be recorded.
+    `directory`: the imported cameras, read again every `registry.refresh_s` and whenever an
+    order names a camera this worker does not know as the planner did."""
     from detectors.manifest import ModelError
     from patrol.detection import build_detector
+    from patrol.registry.refresh import CameraRefresh, start_camera_refresh
 
     app = celery_app(broker_url(config))
     _, cameras = build_sites(config)
@@ -106,6 +125,7 @@ def start_worker(config: PatrolConfig, store: Store, concurrency: int) -> None:
     except ModelError as exc:
         raise SystemExit(f"detector: {exc}") from None
     clock = SystemClock()
+    refresh: CameraRefresh | None = None
     looks = WorkerLooks(
         app,
         cameras,
@@ -116,8 +136,15 @@ def start_worker(config: PatrolConfig, store: Store, concurrency: int) -> None:
         name=worker_name(),
         look_timeout_s=config.sampling.look_timeout_s,
     )
+    if directory is not None:
+        refresh = start_camera_refresh(config, directory, [looks])
+        looks.read_cameras_with(refresh)
     log.info("worker %s: %d cameras, %d looks at a time", looks.name, len(cameras), concurrency)
-    run_worker(app, looks, concurrency)
+    try:
+        run_worker(app, looks, concurrency)
+    finally:
+        if refresh is not None:
+            refresh.stop()
 
 
 class PlannerByBroker:
@@ -127,15 +154,22 @@ class PlannerByBroker:
         self._app = celery_app(broker_url(config))
         self._store = store
         self._within_s = config.sampling.on_demand_within_s
-        self._cameras_by_school: dict[str, int] = {}
-        for camera in config.cameras:
-            self._cameras_by_school[camera.school] = self._cameras_by_school.get(camera.school, 0) + 1
+        self._schools = {camera.id: camera.school for camera in config.cameras}
+
+    def apply_camera_changes(self, changes: CameraChanges) -> None:
+        """Imported cameras changed: on-demand patrols count the cameras of a school as it is now."""
+        schools = dict(self._schools)
+        for camera_id in changes.removed:
+            schools.pop(camera_id, None)
+        for camera in (*changes.added, *changes.changed):
+            schools[camera.id] = camera.school_id
+        self._schools = schools  # one assignment: a request reads the old map or the new one
 
     def status(self) -> dict[str, object]:
-        return {"planner": "separate process", "cameras": sum(self._cameras_by_school.values())}
+        return {"planner": "separate process", "cameras": len(self._schools)}
 
     def request_on_demand(self, school_id: str, requested_by: str) -> OnDemandRecord:
-        cameras = self._cameras_by_school.get(school_id, 0)
+        cameras = sum(school == school_id for school in self._schools.values())
         if not cameras:
             raise UnknownSchool(school_id)
         record = record_on_demand(

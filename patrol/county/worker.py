@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from celery import Celery
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from patrol import camera_memory
 from patrol.cameras import PatrolCamera
@@ -26,6 +28,10 @@ from patrol.look import CameraLooker, LookReport
 from patrol.look_recorder import LookRecorder
 from patrol.store import Store
 from patrol.store.records import CameraMemory
+
+if TYPE_CHECKING:
+    from patrol.registry.directory import CameraChanges
+    from patrol.registry.refresh import CameraRefresh
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +54,8 @@ class WorkerLooks:
     ) -> None:
         self._app = app
         self._cameras = {camera.id: camera for camera in cameras}
+        self._cameras_lock = threading.Lock()
+        self._refresh: CameraRefresh | None = None
         self._store = store
         self._looker = looker
         self._recorder = recorder
@@ -55,11 +63,54 @@ class WorkerLooks:
         self.name = name
         self._look_timeout_s = look_timeout_s
 
+    def read_cameras_with(self, refresh: CameraRefresh) -> None:
+        """`refresh` reads the imported cameras again (and hands the changes to this worker's
+        `apply_camera_changes`) for an order whose camera is not known here as the planner knew it."""
+        self._refresh = refresh
+
+    def apply_camera_changes(self, changes: CameraChanges) -> None:
+        """Imported cameras changed: a look under way keeps the definition it started with."""
+        with self._cameras_lock:
+            for camera_id in changes.removed:
+                self._cameras.pop(camera_id, None)
+            for camera in (*changes.added, *changes.changed):
+                self._cameras[camera.id] = camera
+
+    def camera_for(self, order: LookOrder) -> PatrolCamera | None:
+        """The camera as the planner knew it when it sent the order, or as it is defined since.
+
+        A camera this worker does not know, or knows by another definition than the order's,
+        has the database read again first, unless it was read after the order was sent.
+        """
+        with self._cameras_lock:
+            camera = self._cameras.get(order.camera_id)
+        if self._refresh is None or (camera is not None and camera.revision == order.camera_revision):
+            return camera
+        # An unknown camera is read for whatever the clocks say: the machines' clocks may differ.
+        if camera is None or self._refresh.refreshed_at < order.due_at:
+            log.info(
+                "order %s: camera %s is new or redefined here; reading the cameras",
+                order.visit_id,
+                order.camera_id,
+            )
+            try:
+                self._refresh.run_once()
+            except SQLAlchemyError as exc:  # the database away: judge with what is known
+                log.warning("order %s: cannot read the cameras (%s)", order.visit_id, type(exc).__name__)
+            with self._cameras_lock:
+                camera = self._cameras.get(order.camera_id)
+        return camera
+
     def run(self, order: LookOrder) -> None:
-        camera = self._cameras.get(order.camera_id)
+        camera = self.camera_for(order)
         if camera is None:
-            # Another config than the planner's: say so loudly; the planner plans the camera again.
-            log.error("order %s: camera %s is not in this worker's config", order.visit_id, order.camera_id)
+            # Another config than the planner's, or a camera removed since the order was sent:
+            # say so loudly; the planner plans the camera again if it still has it.
+            log.error(
+                "order %s: camera %s is neither in this worker's config nor imported",
+                order.visit_id,
+                order.camera_id,
+            )
             self._done(order, 0.0, "failed", True, 0, None)
             return
         tell_planner(self._app, LookStarted(order.visit_id, order.camera_id, self.name))

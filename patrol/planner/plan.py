@@ -157,6 +157,8 @@ class _Camera:
     on_demand: list[OnDemandTicket] = field(default_factory=list)  # requests waiting for a look
     running_priority: Priority = Priority.RANDOM
     running_tickets: list[OnDemandTicket] = field(default_factory=list)
+    removed: bool = False  # left the plan; a look still running is let finish
+    pending_pace: CameraPace | None = None  # a new pace, taken when the running look ends
 
 
 class VisitPlan:
@@ -201,21 +203,8 @@ class VisitPlan:
         self._cameras: list[_Camera] = []
         self._by_id: dict[str, _Camera] = {}
         self._by_school: dict[str, list[_Camera]] = {}
-        for index, pace in enumerate(cameras):
-            camera = _Camera(
-                index,
-                pace,
-                calendar.camera(pace.timetable, pace.role, pace.gap_cap_s),
-                pace.role in KEY_ROLES,
-                last_start=min(now, (last_looked or {}).get(pace.camera_id, now)),
-            )
-            self._cameras.append(camera)
-            self._by_id[pace.camera_id] = camera
-            self._by_school.setdefault(pace.school_id, []).append(camera)
-            # A camera never looked at counts as just looked at; one looked at before (a planner
-            # that restarts) keeps its gap clock.
-            self._new_gap(camera, now)
-            self._refresh(camera, now)
+        for pace in cameras:
+            self.add_camera(pace, now, last_looked=(last_looked or {}).get(pace.camera_id))
 
     # Reading -------------------------------------------------------------------------------
 
@@ -237,13 +226,80 @@ class VisitPlan:
     def cameras_of(self, school_id: str) -> list[str]:
         return [camera.pace.camera_id for camera in self._by_school.get(school_id, ())]
 
+    def has_camera(self, camera_id: str) -> bool:
+        camera = self._by_id.get(camera_id)
+        return camera is not None and not camera.removed
+
+    # The cameras planned ------------------------------------------------------------------
+
+    def add_camera(self, pace: CameraPace, now: float, *, last_looked: float | None = None) -> None:
+        """Plan a camera from now. One never looked at counts as just looked at, so its first
+        look comes within its maximum gap like any camera's at start; one looked at before (a
+        planner that restarts) keeps its gap clock."""
+        if self.has_camera(pace.camera_id):
+            raise ValueError(f"camera {pace.camera_id} is already planned")
+        busy = self._by_id.get(pace.camera_id)
+        if busy is not None:
+            # Removed while its look runs, and back already: that look counts as its last.
+            busy.removed = False
+            self._by_school.setdefault(busy.pace.school_id, []).append(busy)
+            busy.pending_pace = pace
+            return
+        camera = _Camera(
+            len(self._cameras),
+            pace,
+            self._calendar.camera(pace.timetable, pace.role, pace.gap_cap_s),
+            pace.role in KEY_ROLES,
+            last_start=min(now, now if last_looked is None else last_looked),
+        )
+        self._cameras.append(camera)
+        self._by_id[pace.camera_id] = camera
+        self._by_school.setdefault(pace.school_id, []).append(camera)
+        self._groups = None
+        self._new_gap(camera, now)
+        self._refresh(camera, now)
+
+    def update_camera(self, pace: CameraPace, now: float) -> None:
+        """A planned camera's school, role, timetable or own gap changed: its gap clock is kept,
+        its next random look and its deadline follow the new pace (a Poisson process may be
+        re-drawn at any time). A camera being looked at takes it when the look ends."""
+        camera = self._by_id[pace.camera_id]
+        if camera.busy:
+            camera.pending_pace = pace
+            return
+        self._set_pace(camera, pace, now)
+
+    def remove_camera(self, camera_id: str, now: float) -> list[OnDemandTicket]:
+        """The camera leaves the plan; a look at it that is running ends as usual. Returns the
+        on-demand requests that were waiting only for this camera, now complete."""
+        camera = self._by_id.get(camera_id)
+        if camera is None or camera.removed:
+            return []
+        camera.removed = True
+        camera.pending_pace = None
+        camera.version += 1  # every queued entry of the camera goes stale
+        self._leave_school(camera)
+        self._groups = None
+        completed = []
+        for ticket in camera.on_demand:
+            ticket.remaining.discard(camera.index)
+            if self._complete_if_done(ticket, now):
+                completed.append(ticket)
+        camera.on_demand = []
+        camera.follow_up_at, camera.follow_up_by = None, INF
+        if not camera.busy:
+            del self._by_id[camera_id]
+        return completed
+
     # Requests ------------------------------------------------------------------------------
 
     def gap_in_force(self, now: float) -> tuple[float, float] | None:
         """The largest maximum gap of the windows open now, and when the oldest of them opened;
         None when no camera's window is open (no look is owed)."""
         gaps = []
-        for camera in self._cameras:
+        for camera in self._by_id.values():
+            if camera.removed:
+                continue
             segment, _ = camera.calendar.segment_at(now)
             if segment is not None:
                 gaps.append((segment.max_gap_s, segment.start))
@@ -256,7 +312,9 @@ class VisitPlan:
 
         The time is drawn in the first four fifths of that span; the rest absorbs queueing.
         """
-        camera = self._by_id[camera_id]
+        camera = self._by_id.get(camera_id)
+        if camera is None or camera.removed:
+            return  # the camera left the plan while it was being looked at
         at = now + after_s * (1.0 + FOLLOW_UP_SPREAD * self._rng.random())
         if camera.follow_up_at is None or at < camera.follow_up_at:
             camera.follow_up_at = at
@@ -342,8 +400,8 @@ class VisitPlan:
         self, camera_id: str, now: float, *, duration_s: float | None = None, failed: bool = False
     ) -> list[OnDemandTicket]:
         """A look ended; returns the on-demand requests it completed."""
-        camera = self._by_id[camera_id]
-        if not camera.busy:
+        camera = self._by_id.get(camera_id)
+        if camera is None or not camera.busy:
             return []
         camera.busy = False
         self._running -= 1
@@ -359,7 +417,12 @@ class VisitPlan:
             if self._complete_if_done(ticket, now):
                 completed.append(ticket)
         camera.running_tickets = []
-        self._refresh(camera, now)
+        if camera.removed:
+            del self._by_id[camera_id]
+        elif camera.pending_pace is not None:
+            self._set_pace(camera, camera.pending_pace, now)
+        else:
+            self._refresh(camera, now)
         for entry in self._school_waiting.pop(school, ()):
             heapq.heappush(self._ready, entry)
         return completed
@@ -377,6 +440,29 @@ class VisitPlan:
         return min(max(wake, now), now + 60.0, max(self._admission_due, now))
 
     # Internals -----------------------------------------------------------------------------
+
+    def _set_pace(self, camera: _Camera, pace: CameraPace, now: float) -> None:
+        camera.pending_pace = None
+        if pace.school_id != camera.pace.school_id:
+            self._leave_school(camera)
+            self._by_school.setdefault(pace.school_id, []).append(camera)
+        camera.pace = pace
+        camera.calendar = self._calendar.camera(pace.timetable, pace.role, pace.gap_cap_s)
+        camera.key_role = pace.role in KEY_ROLES
+        self._groups = None
+        if camera.random_since is None:
+            self._draw_random(camera, now)
+        self._set_deadline(camera, now)
+        self._refresh(camera, now)
+
+    def _leave_school(self, camera: _Camera) -> None:
+        school = camera.pace.school_id
+        cameras = self._by_school.get(school, [])
+        if camera in cameras:
+            cameras.remove(camera)
+        if not cameras:
+            self._by_school.pop(school, None)
+            self._school_waiting.pop(school, None)
 
     def _new_gap(self, camera: _Camera, now: float) -> None:
         camera.guard_share = self._rng.random()
@@ -554,7 +640,9 @@ class VisitPlan:
         """Workers the random looks of all cameras would need now, by key class."""
         if self._groups is None:
             groups: dict[tuple[CameraCalendar, CameraRole, float], int] = {}
-            for camera in self._cameras:
+            for camera in self._by_id.values():
+                if camera.removed:
+                    continue
                 factor = self._reinspection_factor if camera.pace.school_id in self._reinspected else 1.0
                 key = (camera.calendar, camera.pace.role, factor)
                 groups[key] = groups.get(key, 0) + 1

@@ -1,5 +1,5 @@
-"""`patrol cameras import` and `patrol cameras probe`: a registry sheet into the database, and what
-an ONVIF device offers.
+"""`patrol cameras import`, `remove` and `probe`: a registry sheet into the database, imported
+cameras out of it, and what an ONVIF device offers.
 
 The modules that do the work load only when a command runs, so other commands start fast.
 """
@@ -20,7 +20,7 @@ EXIT_UNUSABLE = 2
 
 
 def add_camera_commands(actions: Any) -> None:
-    """Adds `import` and `probe` to the `patrol cameras` group."""
+    """Adds `import`, `remove` and `probe` to the `patrol cameras` group."""
     from streams.onvif import StreamChoice
 
     sheet = actions.add_parser(
@@ -42,6 +42,15 @@ def add_camera_commands(actions: Any) -> None:
     )
     sheet.set_defaults(handler=_import)
 
+    remove = actions.add_parser(
+        "remove",
+        help="remove imported cameras from the database; a running patrol stops looking at them",
+        description="The cameras' looks and events stay. Cameras of the config are changed in its file.",
+    )
+    remove.add_argument("ids", nargs="+", metavar="ID", help="ids of imported cameras")
+    remove.add_argument("--config", type=Path, default=Path("config.yaml"), help="default: ./config.yaml")
+    remove.set_defaults(handler=_remove)
+
     probe = actions.add_parser(
         "probe",
         help="list an ONVIF device's media profiles: resolution, codec, stream and snapshot addresses",
@@ -56,6 +65,51 @@ def add_camera_commands(actions: Any) -> None:
     probe.add_argument("--timeout", type=float, default=5.0, help="seconds each request may take (default 5)")
     probe.add_argument("--json", action="store_true", help="print the device as JSON")
     probe.set_defaults(handler=_probe)
+
+
+def _remove(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from patrol.config import config_secrets, load_config
+    from patrol.logs import configure_logging
+    from patrol.service import open_store
+    from patrol.store import AuditEntry
+    from patrol.store.camera_imports import CameraImports
+    from patrol.types import AuditAction
+
+    config = load_config(args.config)
+    configure_logging(config_secrets(config))
+    store = open_store(config, config_path=args.config)
+    try:
+        imports = CameraImports(store)
+        schools = {record.camera.id: record.camera.school_id for record in imports.list()}
+        unknown = [camera_id for camera_id in args.ids if camera_id not in schools]
+        for camera_id in unknown:
+            print(f"{args.config}: no imported camera {camera_id!r}", file=sys.stderr)
+        by_school: dict[str, list[str]] = {}
+        for camera_id in dict.fromkeys(args.ids):
+            if camera_id in schools:
+                by_school.setdefault(schools[camera_id], []).append(camera_id)
+        now = datetime.now(UTC)
+        audit = [
+            AuditEntry(
+                at=now,
+                username=_os_user(),
+                role="command line",
+                action=AuditAction.CAMERAS_REMOVED,
+                target=f"school:{school}",
+                school_id=school,
+                client="patrol cameras remove",
+                detail={"cameras": ids},
+            )
+            for school, ids in sorted(by_school.items())
+        ]
+        removed = imports.remove([i for ids in by_school.values() for i in ids], audit)
+    finally:
+        store.close()
+    if removed:
+        print(f"removed {len(removed)} imported cameras: {', '.join(removed)}")
+    return EXIT_BAD_ROWS if unknown else 0
 
 
 def _import(args: argparse.Namespace) -> int:

@@ -2,13 +2,15 @@
 secrets then treat them as the config's own cameras.
 
 Each needs its environment variables set, as the config's `${VAR}` placeholders do; a camera
-that cannot be built stops the start with every problem listed, like a bad config.
+that cannot be built stops the start with every problem listed, like a bad config. While the
+patrol runs, `patrol.registry.directory` builds each imported camera the same way.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -39,9 +41,11 @@ def with_imported_cameras(
                 "camera %s is in the config and was imported too; the config's is used", record.camera.id
             )
             continue
-        camera = _camera(record, config, environ, issues, taken)
-        if camera is not None:
-            cameras.append(camera)
+        built = imported_camera_config(record, config, environ)
+        issues.extend(built.issues)
+        if built.camera is not None:
+            cameras.append(built.camera)
+            taken.extend(built.secrets)
     if issues:
         raise ConfigError(SOURCE, issues)
     if not cameras:
@@ -51,23 +55,29 @@ def with_imported_cameras(
     return merged
 
 
-def _camera(
-    record: ImportedCameraRecord,
-    config: PatrolConfig,
-    environ: Mapping[str, str],
-    issues: list[ConfigIssue],
-    taken: list[str],
-) -> CameraConfig | None:
+@dataclass(frozen=True)
+class ImportedCameraConfig:
+    """An imported camera as the config would write it, or the problems that stop it."""
+
+    camera: CameraConfig | None
+    issues: tuple[ConfigIssue, ...]
+    secrets: tuple[str, ...]  # what its address took from the environment
+
+
+def imported_camera_config(
+    record: ImportedCameraRecord, config: PatrolConfig, environ: Mapping[str, str]
+) -> ImportedCameraConfig:
     camera = record.camera
     where = f"cameras -> {camera.id}"
     try:
         address = patrol_address(record.stream, record.username, record.credentials, environ)
     except KeyError as missing:
-        issues.append(ConfigIssue(f"{where} -> stream", f"environment variable {missing.args[0]} is not set"))
-        return None
-    names = list(camera_names_defined(record.view, (), record.view, config.windows))
-    for issue in names:
-        issues.append(ConfigIssue(f"{where} -> {issue.path}", issue.message, issue.value, issue.has_value))
+        issue = ConfigIssue(f"{where} -> stream", f"environment variable {missing.args[0]} is not set")
+        return ImportedCameraConfig(None, (issue,), ())
+    issues = [
+        ConfigIssue(f"{where} -> {issue.path}", issue.message, issue.value, issue.has_value)
+        for issue in camera_names_defined(record.view, (), record.view, config.windows)
+    ]
     fields: dict[str, Any] = {
         **record.view,
         "id": camera.id,
@@ -82,6 +92,7 @@ def _camera(
         for error in exc.errors():
             path = " -> ".join(str(part) for part in error["loc"])
             issues.append(ConfigIssue(f"{where} -> {path}", error["msg"]))
-        return None
-    taken.extend(address.secrets)
-    return None if names else built
+        return ImportedCameraConfig(None, tuple(issues), ())
+    if issues:
+        return ImportedCameraConfig(None, tuple(issues), ())
+    return ImportedCameraConfig(built, (), tuple(address.secrets))

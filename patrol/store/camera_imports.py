@@ -1,5 +1,5 @@
 """The cameras imported from registry sheets: written all at once with their audit entries, read
-at start."""
+at start and again while the patrol runs, removed with an audit entry."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -58,6 +58,21 @@ class CameraImports:
                 )
             session.add_all(audit_row(entry) for entry in audit)
         return SavedCameras(created=len(set(ids) - existing), updated=len(existing))
+
+    def remove(self, camera_ids: Sequence[str], audit: Sequence[AuditEntry]) -> list[str]:
+        """Take the cameras out of the imported ones, and append the audit entries, in one
+        transaction; returns the ids that were imported. Their camera rows stay, as a camera
+        removed from the config does, for the history of their looks and events."""
+        with self._sessions.begin() as session:
+            found = list(
+                session.scalars(
+                    select(ImportedCameraRow.camera_id).where(ImportedCameraRow.camera_id.in_(camera_ids))
+                )
+            )
+            if found:
+                session.execute(delete(ImportedCameraRow).where(ImportedCameraRow.camera_id.in_(found)))
+                session.add_all(audit_row(entry) for entry in audit)
+        return sorted(found)
 
     def list(self) -> list[ImportedCameraRecord]:
         query = (

@@ -52,6 +52,7 @@ def county_config(work: Path, database_url: str, broker_url: str, *, extra_booth
     config["api"]["port"] = api_port
     config["sampling"]["workers"] = workers
     config["sampling"]["look_timeout_s"] = 90
+    config["registry"]["refresh_s"] = 5
     config["simulator"]["port"] = rtsp_port
     config["simulator"]["onvif_port"] = None  # RTSP is all these cameras need; no fixed ports taken
     for camera in config["cameras"]:

@@ -5,7 +5,8 @@ workers and the API, with the real detector.
 One run, in order: the broker's queues hold no look that is not yet due; a worker is killed
 with -9 in the middle of a clip look and its order is redelivered or planned again; the three
 situations are found on the Xihe cameras and nothing on the others, with no event twice; an
-on-demand patrol asked of the API reaches the planner; the active planner is killed with -9
+on-demand patrol asked of the API reaches the planner; a camera imported while the roles run
+is looked at; the active planner is killed with -9
 and the standby takes over, keeping every camera within its maximum gap.
 """
 
@@ -35,6 +36,7 @@ from tests.patrol.county.county_site import EXPECTED, PASSWORD, Processes, count
 pytestmark = pytest.mark.slow
 
 MAX_GAP_S = 90  # the demo calendar's maximum gap for every role
+REFRESH_S = 5  # county_config's registry.refresh_s
 LOOK_TIMEOUT_S = 90  # county_config's sampling.look_timeout_s
 FINDINGS_WITHIN_S = 300
 # How long the gaps are watched after the takeover: two maximum gaps in the suite; the issue's
@@ -215,6 +217,35 @@ def test_an_on_demand_patrol_from_the_api_reaches_the_planner(county: County) ->
     _wait_for(done, 180, "the on-demand patrol of school-03 to complete")
 
 
+def test_a_camera_imported_while_the_county_runs_is_planned_and_looked_at(county: County) -> None:
+    """No role restarts: the planner plans it and a worker judges it, the worker reading the
+    cameras for the order if its own refresh has not come yet."""
+    config = county.processes.config
+    port = yaml.safe_load(config.read_text(encoding="utf-8"))["simulator"]["port"]
+    camera_id = "34020200001310000901"
+    sheet = config.parent / "late.csv"
+    sheet.write_text(
+        "id,school,name,role,stream,username,credentials\n"
+        f"{camera_id},school-01,新门卫室,booth,rtsp://127.0.0.1:{port}/school-01/booth-1,patrol,"
+        "PATROL_CAMERA_PASSWORD\n",
+        encoding="utf-8",
+    )
+    _patrol("cameras", "import", str(sheet), "--config", str(config))
+    imported = datetime.now(UTC)
+    # Within a refresh, then within the camera's maximum gap, and the look's own time.
+    _wait_for(
+        lambda: _last_look_at(county.database, camera_id) > imported,
+        REFRESH_S + MAX_GAP_S + 30,
+        "a look at the camera imported while the county runs",
+    )
+    with county.database.connect() as connection:
+        outcomes = set(
+            connection.scalars(text("SELECT outcome FROM looks WHERE camera_id = :c"), {"c": camera_id})
+        )
+    assert outcomes == {"ok"}
+    assert f"imported cameras changed: 1 added ({camera_id})" in _planner_logs(county.processes)
+
+
 def test_the_standby_planner_takes_over_and_keeps_every_gap(county: County) -> None:
     processes = county.processes
     killed = time.monotonic()
@@ -238,7 +269,9 @@ def test_the_standby_planner_takes_over_and_keeps_every_gap(county: County) -> N
         f"worst gap in the {TAKEOVER_WATCH_S:.0f} s after the takeover: "
         f"{max(worst.values()):.0f} s over {len(worst)} cameras"
     )
-    assert len(worst) == 36 and over == {}
+    # The demo's 6 cameras, the 30 booths, and the camera imported above, which the standby
+    # learnt of when it took over.
+    assert len(worst) == 37 and over == {}
 
 
 def _worst_gaps(rows: list[tuple[str, datetime]], now: datetime) -> dict[str, float]:

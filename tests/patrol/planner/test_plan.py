@@ -362,3 +362,59 @@ def test_snapshots_and_patrol_looks_share_the_school_limit() -> None:
     plan.finished(visit.camera_id, MONDAY + 3)
     plan.finished(second.camera_id, MONDAY + 3)
     assert slots.open_at("s0") == 0
+
+
+def test_cameras_join_change_and_leave_a_running_plan() -> None:
+    """A camera added at T is looked at within its maximum gap of T; a camera removed gets no
+    look after; one whose pace changes keeps being planned, at its new school's limit."""
+    calendar = constant_calendar(looks_per_hour=6, max_gap_s=600)
+    first = [
+        CameraPace("a", "s1", CameraRole.BOOTH, "always"),
+        CameraPace("b", "s1", CameraRole.YARD, "always"),
+    ]
+    plan = new_plan(first, calendar, max_per_school=1)
+    added = CameraPace("c", "s2", CameraRole.GATE_INSIDE, "always")
+    moved = CameraPace("b", "s2", CameraRole.GATE_OUTSIDE, "always", gap_cap_s=300)
+    t_add, t_move, t_remove = MONDAY + HOUR, MONDAY + 2 * HOUR, MONDAY + 3 * HOUR
+    run = drive(
+        plan,
+        MONDAY,
+        MONDAY + 5 * HOUR,
+        duration=20.0,
+        events={
+            t_add: lambda p, now: p.add_camera(added, now),
+            t_move: lambda p, now: p.update_camera(moved, now),
+            t_remove: lambda p, now: p.remove_camera("a", now),
+        },
+    )
+    assert run.starts("c") and run.starts("c")[0] <= t_add + 600
+    assert not [t for t in run.starts("c") if t < t_add]
+    assert not [t for t in run.starts("a") if t > t_remove]
+    assert plan.cameras_of("s1") == [] and sorted(plan.cameras_of("s2")) == ["b", "c"]
+    # After the move: b at school s2 with its own 300 s cap, never beside c (one stream per school).
+    later = [t for t in run.starts("b") if t > t_move]
+    assert later and max(b - a for a, b in itertools.pairwise([t_move, *later])) <= 300
+    spans = sorted(s for camera in ("b", "c") for s in run.spans[camera] if s[0] > t_move)
+    assert all(end <= start for (_, end), (start, _) in itertools.pairwise(spans))
+    assert not plan.has_camera("a") and plan.has_camera("b")
+
+
+def test_a_camera_removed_while_looked_at_finishes_its_look_and_plans_nothing_more() -> None:
+    calendar = constant_calendar(looks_per_hour=60, max_gap_s=120)
+    plan = new_plan([CameraPace("a", "s1", CameraRole.BOOTH, "always")], calendar)
+    visits: list[object] = []
+    now = MONDAY
+    while not visits:
+        visits = list(plan.due(now))
+        now += 1.0
+    ticket = plan.request_on_demand("s1", now, 120)
+    plan.remove_camera("a", now)
+    assert not plan.has_camera("a") and plan.running == 1
+    assert ticket.completed_at == now  # its only camera left: nothing more to wait for
+    plan.request_follow_up("a", now, 30)  # asked by the look that was running: ignored
+    assert plan.finished("a", now + 5) == [] and plan.running == 0
+    assert plan.due(now + 3600) == []
+    # Added again, it is planned afresh.
+    plan.add_camera(CameraPace("a", "s1", CameraRole.BOOTH, "always"), now + 3600)
+    assert plan.has_camera("a")
+    assert drive(plan, now + 3600, now + 3600 + 130).starts("a")

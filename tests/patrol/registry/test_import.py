@@ -16,6 +16,7 @@ from patrol.registry.importer import CameraImporter, Importer
 from patrol.registry.patrol_cameras import with_imported_cameras
 from patrol.registry.rows import RowIssue
 from patrol.registry.sheet import SheetError
+from patrol.service import connect_store
 from patrol.store import Store
 from patrol.store.camera_imports import CameraImports
 from patrol.store.tables import AuditRow, CameraRow, ImportedCameraRow
@@ -275,3 +276,36 @@ def test_the_command_imports_a_county_and_refuses_a_bad_sheet_naming_rows(
     assert "INFO patrol.registry.importer:" in err
     for text in (out, err, caplog.text):
         assert CAMERA_PASSWORD not in text and INLINE_PASSWORD not in text
+
+
+def test_the_remove_command_takes_imported_cameras_out_with_an_audit_entry_and_names_unknown_ids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(PASSWORD_VARIABLE, CAMERA_PASSWORD)
+    small = county(schools=2, cameras=4)
+    config = small.write_config(tmp_path / "config.yaml", data_dir=str(tmp_path / "data"))
+    sheet = tmp_path / "cameras.csv"
+    sheet.write_bytes(csv_bytes(small.rows))
+    assert main(["cameras", "import", str(sheet), "--config", str(config)]) == 0
+    gone = [small.rows[0]["id"], small.rows[1]["id"]]  # one of each school
+
+    assert main(["cameras", "remove", *gone, "no-such-camera", "--config", str(config)]) == 1
+    out, err = capsys.readouterr()
+    assert f"removed 2 imported cameras: {', '.join(sorted(gone))}" in out
+    assert "no imported camera 'no-such-camera'" in err
+
+    store = connect_store(parse_config(config.read_text(encoding="utf-8")))
+    try:
+        left = {record.camera.id for record in CameraImports(store).list()}
+        assert left == {row["id"] for row in small.rows[2:]}
+        with store.orm_sessions() as session:
+            audit = session.scalars(
+                select(AuditRow).where(AuditRow.action == AuditAction.CAMERAS_REMOVED.value)
+            ).all()
+            # The camera rows stay for the history of their looks and events.
+            assert {row.id for row in session.scalars(select(CameraRow))} == {row["id"] for row in small.rows}
+        assert sorted((entry.school_id, tuple(entry.detail["cameras"])) for entry in audit) == sorted(
+            (row["school"], (row["id"],)) for row in small.rows[:2]
+        )
+    finally:
+        store.close()
