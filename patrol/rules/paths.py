@@ -62,30 +62,68 @@ class FootPath:
     ) -> tuple[int, int] | None:
         """Longest run of samples (first, last index) with the feet in the zone and within a
         square `reach_heights` person heights across, bridging misses shorter than `max_gap_s`.
-
-        Pacing up and down by the gate stays within the square; walking along the zone leaves it
-        after a few seconds, however long the zone. `aspect` (picture width over height) turns
-        normalized x into the lengths that heights measure.
-        """
-        inside = zone.contains(self.points).tolist()
+        `aspect` (picture width over height) turns normalized x into the lengths heights measure."""
         reach = reach_heights * float(np.median(self.heights))
-        xs = self.points[:, 0] * aspect
-        ys = self.points[:, 1]
-        times = self.times_s.tolist()
-        best: tuple[int, int] | None = None
-        for first in range(len(times)):
-            if not inside[first]:
-                continue
-            last = first
-            for index in range(first + 1, len(times)):
-                if times[index] - times[index - 1] > max_gap_s or not inside[index]:
-                    break
-                if np.ptp(xs[first : index + 1]) > reach or np.ptp(ys[first : index + 1]) > reach:
-                    break
+        return longest_stay_run(
+            self.times_s.tolist(),
+            self.points * np.asarray([aspect, 1.0], np.float32),
+            zone.contains(self.points).tolist(),
+            reach,
+            max_gap_s,
+        )
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """How far a pacer may walk from the stay's square, when one person's samples are known."""
+
+    reach: float  # the farthest spread, as long as the run ends back within the square
+    max_speed: float  # per second, in the points' units: a faster step is another person
+
+
+def longest_stay_run(
+    times: list[float],
+    points: NDArray[np.float32],
+    usable: list[bool],
+    reach: float,
+    max_gap_s: float,
+    pacing: Pacing | None = None,
+) -> tuple[int, int] | None:
+    """(first, last) of the longest run of usable samples, without a gap over `max_gap_s`, in
+    which one person stays: the feet (`points`, in equal units both ways) keep within a square
+    `reach` across; with `pacing`, they may also walk up to its reach and back, ending the run
+    within `reach` of where they began, at a walker's speed throughout.
+
+    Walking along the zone leaves the square after a few seconds and does not come back,
+    however long the zone. Pacing needs samples known to be one person's (a track can pass
+    from one passer-by to another where they cross, and the crossing reads as a turn), so only
+    a stay gathered by appearance asks for it.
+    """
+    best: tuple[int, int] | None = None
+    for first in range(len(times)):
+        if not usable[first]:
+            continue
+        last = first
+        low = high = points[first].copy()
+        walking = True  # every step so far at a walker's speed
+        for index in range(first + 1, len(times)):
+            step_s = times[index] - times[index - 1]
+            if step_s > max_gap_s or not usable[index]:
+                break
+            low, high = np.minimum(low, points[index]), np.maximum(high, points[index])
+            spread = float(np.max(high - low))
+            if pacing is not None:
+                step = float(np.max(np.abs(points[index] - points[index - 1])))
+                walking = walking and step <= pacing.max_speed * max(step_s, 1e-3)
+            if spread <= reach:
                 last = index
-            if best is None or times[last] - times[first] > times[best[1]] - times[best[0]]:
-                best = (first, last)
-        return best
+            elif pacing is None or spread > pacing.reach:
+                break
+            elif walking and float(np.max(np.abs(points[index] - points[first]))) <= reach:
+                last = index  # out and back again: pacing
+        if best is None or times[last] - times[first] > times[best[1]] - times[best[0]]:
+            best = (first, last)
+    return best
 
 
 def foot_paths(look: Look) -> list[FootPath]:

@@ -4,7 +4,8 @@ A person standing on a busy pavement is hidden for a moment by everyone who walk
 front of them; the tracker then often ends their track and starts another, or lends it to
 the passer-by. A stay therefore starts from a track that keeps still (FootPath.stay_in_place)
 and gathers, picture by picture, the detection near it that looks like that person,
-whichever track it belongs to, as long as all of them keep within one small square.
+whichever track it belongs to, as long as all of them keep within one small square (or pace
+up and down and come back into it).
 """
 
 from __future__ import annotations
@@ -17,10 +18,14 @@ from numpy.typing import NDArray
 from detectors.appearance import Appearance, mean_histograms, similarity
 from patrol.geometry import Polygon
 from patrol.rules.base import Look
-from patrol.rules.paths import FootPath, foot_paths
+from patrol.rules.paths import FootPath, Pacing, foot_paths, longest_stay_run
 
 # A track must keep still this long to be taken for someone staying at all.
 _MIN_SEED_S = 2.0
+# A pacer may walk this many times the stay's square, as long as they come back into it.
+PACING_FACTOR = 2.0
+# Person heights a second: a brisk walk is about 1; a faster step is a jump to someone else.
+_MAX_WALK_HEIGHTS_S = 1.5
 
 
 @dataclass(frozen=True)
@@ -55,8 +60,8 @@ def stays(
             continue
         stay = _seed(path, *span)
         if path.appearances:
-            reach = reach_heights * float(np.median(path.heights))
-            stay = _gathered(look, zone, stay, reach, min_similarity, max_gap_s)
+            height = float(np.median(path.heights))
+            stay = _gathered(look, zone, stay, reach_heights * height, height, min_similarity, max_gap_s)
         candidates.append(stay)
     # Two tracks of one person gather the same stay: keep it once, the longest version.
     found: list[Stay] = []
@@ -78,11 +83,17 @@ def _seed(path: FootPath, first: int, last: int) -> Stay:
 
 
 def _gathered(
-    look: Look, zone: Polygon, seed: Stay, reach: float, min_similarity: float, max_gap_s: float
+    look: Look,
+    zone: Polygon,
+    seed: Stay,
+    reach: float,
+    height: float,
+    min_similarity: float,
+    max_gap_s: float,
 ) -> Stay:
     """The seed's person in every picture where someone near where the seed stood looks like
-    it; the longest run that keeps within the square of side `reach` and has no gap over
-    `max_gap_s`, or the seed itself where that is no longer."""
+    it; the longest run in which they stay (`longest_stay_run`: within the square of side
+    `reach`, or pacing) with no gap over `max_gap_s`, or the seed itself where that is no longer."""
     assert seed.histograms is not None
     centre = np.median(seed.points, axis=0)
     picked: list[tuple[float, int, int, NDArray[np.float32], Appearance]] = []
@@ -91,8 +102,9 @@ def _gathered(
         if not detections.appearances or not len(detections):
             continue
         feet = detections.foot_points
-        near = (np.abs(feet[:, 0] - centre[0]) * look.aspect <= reach) & (
-            np.abs(feet[:, 1] - centre[1]) <= reach
+        # A pacer walks up to PACING_FACTOR squares from where they stood.
+        near = (np.abs(feet[:, 0] - centre[0]) * look.aspect <= PACING_FACTOR * reach) & (
+            np.abs(feet[:, 1] - centre[1]) <= PACING_FACTOR * reach
         )
         near &= zone.contains(feet)
         best, best_score = -1, min_similarity
@@ -103,9 +115,16 @@ def _gathered(
         if best >= 0:
             track_id = int(detections.track_ids[best])
             picked.append((frame.offset_s, index, track_id, feet[best], detections.appearances[best]))
-    first, last = _longest_compact_run(
-        [p[0] for p in picked], np.asarray([p[3] for p in picked], np.float32), reach, look.aspect, max_gap_s
+    run = longest_stay_run(
+        [p[0] for p in picked],
+        np.asarray([p[3] for p in picked], np.float32).reshape(-1, 2)
+        * np.asarray([look.aspect, 1.0], np.float32),
+        [True] * len(picked),
+        reach,
+        max_gap_s,
+        Pacing(PACING_FACTOR * reach, _MAX_WALK_HEIGHTS_S * height),
     )
+    first, last = run or (0, 0)
     if not picked or picked[last][0] - picked[first][0] <= seed.duration_s:
         return seed
     chosen = picked[first : last + 1]
@@ -116,28 +135,6 @@ def _gathered(
         np.asarray([c[3] for c in chosen], np.float32),
         tuple(c[4] for c in chosen),
     )
-
-
-def _longest_compact_run(
-    times: list[float], points: NDArray[np.float32], reach: float, aspect: float, max_gap_s: float
-) -> tuple[int, int]:
-    """(first, last) of the longest run without a gap over `max_gap_s` whose points fit in a
-    square of side `reach` (picture heights)."""
-    best = (0, 0)
-    for first in range(len(times)):
-        last = first
-        for index in range(first + 1, len(times)):
-            window = points[first : index + 1]
-            if (
-                times[index] - times[index - 1] > max_gap_s
-                or np.ptp(window[:, 0]) * aspect > reach
-                or np.ptp(window[:, 1]) > reach
-            ):
-                break
-            last = index
-        if times[last] - times[first] > times[best[1]] - times[best[0]]:
-            best = (first, last)
-    return best
 
 
 def _shared(a: Stay, b: Stay) -> bool:

@@ -171,6 +171,30 @@ def test_stay_in_place_ends_where_the_feet_leave_the_square() -> None:
     assert foot_path.times_s[last] == 5.0
 
 
+def test_pacing_up_and_down_stays_where_walking_on_or_hopping_back_does_not() -> None:
+    import numpy as np
+
+    from patrol.rules.paths import Pacing, longest_stay_run
+
+    def run_s(path: list[tuple[float, float, int]], pacing: Pacing | None) -> float:
+        times = [index / 2 for index in range(len(path))]
+        points = np.asarray([(x * 16 / 9, y) for x, y, _ in path], np.float32)
+        span = longest_stay_run(times, points, [True] * len(path), 0.25, 1.0, pacing)
+        assert span is not None
+        return times[span[1]] - times[span[0]]
+
+    # A square 0.25 picture heights across (0.14 widths); a pacer may walk twice that and back.
+    pacing = Pacing(reach=0.5, max_speed=0.75)
+    pacer = walk(1, 0.3, 0.5, 4) + stay(1, 0.5, 1) + walk(1, 0.5, 0.3, 4)
+    walking_on = walk(2, 0.3, 0.8, 10)
+    # Out at a walk, then back in half a second: the next person who looks the same.
+    hopping_back = walk(3, 0.3, 0.55, 5) + walk(3, 0.3, 0.55, 5)
+    assert run_s(pacer, pacing) == 9.5
+    assert run_s(pacer, None) == 6.5  # without pacing only the turn stays in the square
+    assert run_s(walking_on, pacing) == 2.5
+    assert run_s(hopping_back, pacing) < 4
+
+
 def test_a_suspect_seen_staying_again_before_the_follow_up_stays_one_suspect() -> None:
     rule = _rule()
     rule.evaluate(look(_pacing()), MONDAY_8AM)
