@@ -78,7 +78,9 @@ class Pacing:
     """How far a pacer may walk from the stay's square, when one person's samples are known."""
 
     reach: float  # the farthest spread, as long as the run ends back within the square
-    max_speed: float  # per second, in the points' units: a faster step is another person
+    # The longest step between two samples, however far apart in time: a pacer walks through
+    # every place between; a longer step is a jump to someone else who looks the same.
+    max_step: float
 
 
 def longest_stay_run(
@@ -92,7 +94,7 @@ def longest_stay_run(
     """(first, last) of the longest run of usable samples, without a gap over `max_gap_s`, in
     which one person stays: the feet (`points`, in equal units both ways) keep within a square
     `reach` across; with `pacing`, they may also walk up to its reach and back, ending the run
-    within `reach` of where they began, at a walker's speed throughout.
+    within `reach` of where they began, in short steps throughout.
 
     Walking along the zone leaves the square after a few seconds and does not come back,
     however long the zone. Pacing needs samples known to be one person's (a track can pass
@@ -105,7 +107,7 @@ def longest_stay_run(
             continue
         last = first
         low = high = points[first].copy()
-        walking = True  # every step so far at a walker's speed
+        walking = True  # every step so far a short one
         for index in range(first + 1, len(times)):
             step_s = times[index] - times[index - 1]
             if step_s > max_gap_s or not usable[index]:
@@ -114,7 +116,7 @@ def longest_stay_run(
             spread = float(np.max(high - low))
             if pacing is not None:
                 step = float(np.max(np.abs(points[index] - points[index - 1])))
-                walking = walking and step <= pacing.max_speed * max(step_s, 1e-3)
+                walking = walking and step <= pacing.max_step
             if spread <= reach:
                 last = index
             elif pacing is None or spread > pacing.reach:

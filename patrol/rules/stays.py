@@ -24,8 +24,9 @@ from patrol.rules.paths import FootPath, Pacing, foot_paths, longest_stay_run
 _MIN_SEED_S = 2.0
 # A pacer may walk this many times the stay's square, as long as they come back into it.
 PACING_FACTOR = 2.0
-# Person heights a second: a brisk walk is about 1; a faster step is a jump to someone else.
-_MAX_WALK_HEIGHTS_S = 1.5
+# A pacer's longest step between two pictures, in their heights: a brisk walk over a second's
+# gap is less; a picture-wide hop to the next passer-by in the same clothes is much more.
+_MAX_PACING_STEP_HEIGHTS = 0.8
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def _gathered(
         [True] * len(picked),
         reach,
         max_gap_s,
-        Pacing(PACING_FACTOR * reach, _MAX_WALK_HEIGHTS_S * height),
+        Pacing(PACING_FACTOR * reach, _MAX_PACING_STEP_HEIGHTS * height),
     )
     first, last = run or (0, 0)
     if not picked or picked[last][0] - picked[first][0] <= seed.duration_s:

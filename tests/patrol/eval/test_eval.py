@@ -221,7 +221,7 @@ def test_eval_together_patrols_every_scenario_at_once_and_reports_the_shortfall(
         "empty_booth": "pass",
         "guard_on_duty": "pass",
         "pacing": "pass",
-    }
+    }, result.stderr
     assert [e["rule"] for e in outcomes["empty_booth"]["events"]] == ["guard_absent"]
     assert [e["rule"] for e in outcomes["pacing"]["events"]] == ["loitering"]
     # One clock for all: no scenario's time jumped, so its looks lie within its own length,

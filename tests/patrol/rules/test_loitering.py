@@ -184,10 +184,10 @@ def test_pacing_up_and_down_stays_where_walking_on_or_hopping_back_does_not() ->
         return times[span[1]] - times[span[0]]
 
     # A square 0.25 picture heights across (0.14 widths); a pacer may walk twice that and back.
-    pacing = Pacing(reach=0.5, max_speed=0.75)
+    pacing = Pacing(reach=0.5, max_step=0.2)
     pacer = walk(1, 0.3, 0.5, 4) + stay(1, 0.5, 1) + walk(1, 0.5, 0.3, 4)
     walking_on = walk(2, 0.3, 0.8, 10)
-    # Out at a walk, then back in half a second: the next person who looks the same.
+    # Out at a walk, then back in one step: the next person who looks the same.
     hopping_back = walk(3, 0.3, 0.55, 5) + walk(3, 0.3, 0.55, 5)
     assert run_s(pacer, pacing) == 9.5
     assert run_s(pacer, None) == 6.5  # without pacing only the turn stays in the square
