@@ -2,8 +2,8 @@
 on a follow-up look.
 
 A stay means staying: feet in the zone and within a small square (`stay_reach_heights` person
-heights across) for `min_dwell_s`, so pacing by the gate counts and walking along a long
-stretch of pavement does not. The follow-up must see someone stay again whose appearance
+heights across), or pacing out to twice that and back into it, for `min_dwell_s`, so pacing by
+the gate counts and walking along a long stretch of pavement does not. The follow-up must see someone stay again whose appearance
 matches a suspect's (`min_similarity`); anyone else on the pavement clears the suspicion.
 Once confirmed, the loiterer is remembered, so one person yields one event however many looks
 see them, and the event ends only after looks have missed them for `confirm_after_s`.
@@ -51,7 +51,10 @@ class LoiteringConfig(RuleConfig):
         1.6,
         gt=0,
         le=20,
-        description="A stay keeps the feet within a square this many person heights across; walking farther is passing by",
+        description=(
+            "A stay keeps the feet within a square this many person heights across, or paces out to "
+            "twice that and back; walking on is passing by"
+        ),
     )
     min_similarity: float = Field(
         0.97,
