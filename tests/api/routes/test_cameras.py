@@ -85,3 +85,18 @@ def test_a_dead_camera_is_a_clear_gateway_error(
     assert detail.startswith("camera north-gate ")
     assert PLANTED_PASSWORD not in response.text
     assert waited < 3
+
+
+def test_a_labelled_view_no_rule_declares_is_refused_and_only_administrators_take_one(
+    store: Store, site: Site
+) -> None:
+    cameras = StillCameras()
+    app = make_app(store, snapshots=cameras)
+    with bearer_client(app, "supervisor") as supervisor:
+        assert supervisor.post("/api/v1/cameras/north-gate/reference-views/closed").status_code == 403
+    with bearer_client(app, "admin") as admin:
+        refused = admin.post("/api/v1/cameras/north-gate/reference-views/ajar")
+        assert admin.post("/api/v1/cameras/nowhere/reference-views/ajar").status_code == 404
+    assert refused.status_code == 400
+    assert "no rule declares a reference view 'ajar'" in refused.json()["detail"]
+    assert cameras.taken == []
