@@ -174,6 +174,21 @@ def test_every_key_of_the_format(tmp_path: Path) -> None:
         (_text({("expect", 0, "rule"): "loitering"}), "expect -> [0] -> rule", "the camera has no such rule"),
         (_text({("expect", 0, "rule"): "fire"}), "expect -> [0] -> rule", "Input should be"),
         (_text({("expect", 0, "to_s"): 500}), "expect -> [0] -> to_s", "at most duration_s"),
+        (
+            _text({("gate",): {"open": [{"from_s": 10, "to_s": 20}]}}),
+            "background",
+            "need the school_gate scene",
+        ),
+        (
+            _text({("background",): "school_gate", ("gate",): {"open": [{"from_s": 20, "to_s": 10}]}}),
+            "gate -> open -> [0] -> to_s",
+            "must be after from_s",
+        ),
+        (
+            _text({("background",): "school_gate", ("reference_views",): {"closed": {"gate": "ajar"}}}),
+            "reference_views -> closed -> gate",
+            "Input should be",
+        ),
         ("duration_s: [unclosed", "", "not valid YAML"),
         ("- a list\n", "", "mapping"),
     ],
@@ -238,3 +253,33 @@ def test_the_project_library_loads() -> None:
         expecting = [s for s in with_rule if any(e.rule is rule for e in s.expectations)]
         # Every rule has cases that must raise it and look-alikes that must not.
         assert len(expecting) >= 5 and len(with_rule) - len(expecting) >= 5, rule
+
+
+def test_the_school_gate_its_cars_and_the_administrator_s_views(tmp_path: Path) -> None:
+    from streams.simulator.camera import Lighting
+    from streams.simulator.gate import GateState
+
+    text = _text(
+        {
+            ("background",): "school_gate",
+            ("lighting",): "night",
+            ("gate",): {"open": [{"from_s": 10, "to_s": 20}]},
+            ("cars",): [{"start_s": 3, "repeat": {"every_s": 10, "times": 2}}],
+            ("reference_views",): {
+                "closed": {"gate": "closed"},
+                "open": {"gate": "open", "lighting": "dusk"},
+            },
+        }
+    )
+    scenario = parse_scenario(text, tmp_path / "x.yaml")
+    gate = scenario.video.gate
+    assert gate is not None
+    assert [gate.is_open(t) for t in (5, 12, 19, 25)] == [False, True, True, False]
+    assert [car.start_s for car in scenario.video.cars] == [3.0, 13.0]
+    closed, opened = scenario.reference_views["closed"], scenario.reference_views["open"]
+    # The empty scene in the labelled state, in daylight unless the view says otherwise.
+    assert (closed.actors, closed.cars, closed.lighting) == ((), (), Lighting.DAY)
+    assert opened.lighting is Lighting.DUSK
+    assert closed.gate is not None and opened.gate is not None
+    assert (closed.gate.is_open(15), opened.gate.is_open(0)) == (False, True)
+    assert GateState.OPEN.value in scenario.reference_views
