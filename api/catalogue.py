@@ -25,6 +25,7 @@ _ENUMS: dict[str, dict[str, tuple[str, str]]] = {
         EventType.CAMERA_FROZEN: ("画面冻结", "Frozen picture"),
         EventType.CAMERA_OBSTRUCTED: ("镜头遮挡或失焦", "Lens covered or out of focus"),
         EventType.CAMERA_MOVED: ("摄像头移位", "Camera moved"),
+        EventType.RULE_UNCONFIGURED: ("规则缺少参考画面", "Rule lacks reference views"),
     },
     "status": {
         EventStatus.NEW: ("待核查", "New"),
@@ -54,6 +55,7 @@ _ENUMS: dict[str, dict[str, tuple[str, str]]] = {
         AuditAction.SNAPSHOT: ("实时抓拍", "Snapshot"),
         AuditAction.ON_DEMAND_PATROL: ("临时巡查", "On-demand patrol"),
         AuditAction.REFERENCE_RESET: ("重置参考画面", "Reference view reset"),
+        AuditAction.LABELLED_VIEW_TAKEN: ("拍摄标注参考画面", "Labelled reference view taken"),
         AuditAction.EXPORT: ("导出", "Export"),
         AuditAction.HAZARD_CREATED: ("登记隐患", "Hazard registered"),
         AuditAction.HAZARD_ADVANCED: ("隐患状态变更", "Hazard advanced"),
@@ -220,7 +222,7 @@ def catalogue(lang: str) -> dict[str, str]:
 
 
 def label(lang: str, group: str, value: StrEnum | str) -> str:
-    """The label of an enum value (`label("en", "type", EventType.LOITERING)`), or the value itself."""
+    """The label of an enum value (`label("en", "type", EventType("loitering"))`), or the value itself."""
     pair = ENTRIES.get(f"{group}.{value}")
     if pair is None:
         return str(value)

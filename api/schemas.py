@@ -196,6 +196,13 @@ class ReferenceResetPublic(PublicModel):
     had_reference: bool = Field(description="False when no reference view had been taken yet")
 
 
+class LabelledViewPublic(PublicModel):
+    camera_id: str
+    label: str = Field(description="The label a rule compares looks with (a gate's closed or open)")
+    taken_at: datetime
+    sha256: str = Field(description="SHA-256 of the kept JPEG")
+
+
 class CamerasPublic(PublicModel):
     data: list[CameraPublic]
     count: int

@@ -54,6 +54,14 @@ def _camera_moved(d: dict[str, Any], event: EventRecord, zone: ZoneInfo) -> str:
     )
 
 
+def _rule_unconfigured(d: dict[str, Any], event: EventRecord, zone: ZoneInfo) -> str:
+    missing = "；".join(
+        f"{label('zh-CN', 'type', rule)}缺少「{'」「'.join(labels)}」参考画面"
+        for rule, labels in d["missing"].items()
+    )
+    return f"规则无法判断，需管理员先拍摄参考画面：{missing}"
+
+
 _CHINESE: dict[EventType, Callable[[dict[str, Any], EventRecord, ZoneInfo], str]] = {
     EventType.CAMERA_UNREACHABLE: _camera_unreachable,
     EventType.CAMERA_AUTH_REFUSED: _camera_unreachable,
@@ -61,6 +69,7 @@ _CHINESE: dict[EventType, Callable[[dict[str, Any], EventRecord, ZoneInfo], str]
     EventType.CAMERA_FROZEN: _camera_frozen,
     EventType.CAMERA_OBSTRUCTED: _camera_obstructed,
     EventType.CAMERA_MOVED: _camera_moved,
+    EventType.RULE_UNCONFIGURED: _rule_unconfigured,
 }
 
 

@@ -103,6 +103,15 @@ def _parser() -> argparse.ArgumentParser:
     reset.add_argument("camera")
     reset.add_argument("--config", type=Path, default=Path("config.yaml"), help="default: ./config.yaml")
     reset.set_defaults(handler=_reset_reference)
+    take_view = camera_commands.add_parser(
+        "take-view",
+        help="take a labelled reference view from a snapshot now, for the rules that compare with it "
+        "(a gate's closed and open)",
+    )
+    take_view.add_argument("camera")
+    take_view.add_argument("label", help="a label a rule declares (closed, open)")
+    take_view.add_argument("--config", type=Path, default=Path("config.yaml"), help="default: ./config.yaml")
+    take_view.set_defaults(handler=_take_view)
     from patrol.registry.command import add_camera_commands
 
     add_camera_commands(camera_commands)
@@ -519,6 +528,40 @@ def _reset_reference(args: argparse.Namespace) -> int:
     print(
         f"{args.camera}: reference view {'reset' if had else 'was not taken yet'}; the next good look takes one"
     )
+    return 0
+
+
+def _take_view(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from patrol.rules.registry import RULES
+    from patrol.service import open_store
+    from patrol.snapshots import CameraSnapshots
+    from patrol.store.labelled_views import LabelledView
+    from streams.errors import StreamError
+
+    labels = tuple(dict.fromkeys(label for spec in RULES for label in spec.needs.reference_views))
+    if args.label not in labels:
+        print(
+            f"no rule declares a reference view {args.label!r}; known: {', '.join(labels)}", file=sys.stderr
+        )
+        return 2
+    config = _load(args.config)
+    if args.camera not in {camera.id for camera in config.cameras}:
+        print(f"{args.config}: no camera {args.camera!r}", file=sys.stderr)
+        return 2
+    try:
+        picture = CameraSnapshots.from_config(config).snapshot(args.camera)
+    except StreamError as exc:
+        print(f"{args.camera}: no picture: {exc}", file=sys.stderr)
+        return 1
+    store = open_store(config, config_path=args.config)
+    try:
+        view = LabelledView(args.camera, args.label, picture, datetime.now(UTC), "cli")
+        store.views.save(view)
+    finally:
+        store.close()
+    print(f"{args.camera}: reference view {args.label!r} taken ({view.sha256[:12]})")
     return 0
 
 

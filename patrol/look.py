@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import cv2
 import numpy as np
@@ -23,7 +23,7 @@ from patrol.config.schema import SamplingConfig
 from patrol.evidence import captioned_jpeg, evidence_jpeg
 from patrol.health import HealthReport, HealthVerdict, reference_image
 from patrol.rules import Look, ObservedFrame, Verdict, VerdictState
-from patrol.rules.registry import clip_wanted
+from patrol.rules.registry import clip_wanted, reference_labels, rule_spec
 from patrol.store.records import Finding, LookRecord, ReferenceRecord
 from patrol.types import EventType, LookKind, LookOutcome
 from streams.errors import StreamAuthRefused, StreamError
@@ -36,6 +36,13 @@ class ReferenceBook(Protocol):
     """Where cameras' reference views are kept (the store)."""
 
     def get_reference(self, camera_id: str) -> ReferenceRecord | None: ...
+
+
+@runtime_checkable
+class LabelledViewBook(Protocol):
+    """Where the labelled reference views rules compare looks with are kept (the store)."""
+
+    def labelled_views(self, camera_id: str) -> dict[str, bytes]: ...
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,12 @@ class Looker:
     sampling: SamplingConfig
     clock: Clock
     references: ReferenceBook | None = None
+    # Labelled views for rules that declare a need for them; by default the reference book's.
+    views: LabelledViewBook | None = None
+
+    def __post_init__(self) -> None:
+        if self.views is None and isinstance(self.references, LabelledViewBook):
+            self.views = self.references
 
     def look(self, camera: PatrolCamera, kind: LookKind) -> LookReport:
         started_at = self.clock.now()
@@ -88,8 +101,20 @@ class Looker:
         verdicts: tuple[Verdict, ...] = ()
         new_reference = None
         if seen.health.usable:
-            # A faulty picture is not judged: a covered lens is not an empty booth.
-            verdicts = tuple(rule.evaluate(seen.look, now) for rule in camera.rules)
+            # A faulty picture is not judged: a covered lens is not an empty booth. A rule
+            # without the reference views it declares is not judged either: it says so instead.
+            unconfigured = {
+                rule.event_type: missing
+                for rule in camera.rules
+                if (missing := _missing_views(rule.event_type, seen.look))
+            }
+            verdicts = tuple(
+                rule.evaluate(seen.look, now) for rule in camera.rules if rule.event_type not in unconfigured
+            )
+            if unconfigured:
+                findings.append(_unconfigured(camera.id, unconfigured, snapshot, now))
+            elif reference_labels(camera.rules):
+                cleared.append(EventType.RULE_UNCONFIGURED)
             findings += [
                 self._finding(camera, seen.frames, seen.look, v, now)
                 for v in verdicts
@@ -146,6 +171,7 @@ class Looker:
                         # The camera answered; the rules judge what the snapshot shows.
                         log.warning("camera %s: clip failed, judging the snapshot alone: %s", camera.id, exc)
         frames = [snapshot, *clip]
+        views = self._views(camera)
         look = tracked_look(
             camera.id,
             started_at,
@@ -154,7 +180,18 @@ class Looker:
             follow_up=kind is LookKind.FOLLOW_UP,
             aspect=_aspect(snapshot.image),
         )
+        if views is not None:
+            look = replace(look, picture=snapshot.image, reference_views=views)
         return _Observation(frames, look, health, reference)
+
+    def _views(self, camera: PatrolCamera) -> dict[str, NDArray[np.uint8]] | None:
+        """The labelled views the camera's rules declare, decoded; None when none declares any."""
+        labels = reference_labels(camera.rules)
+        if not labels:
+            return None
+        stored = self.views.labelled_views(camera.id) if self.views is not None else {}
+        decoded = {label: _decoded(stored[label]) for label in labels if label in stored}
+        return {label: picture for label, picture in decoded.items() if picture is not None}
 
     def _health_finding(
         self,
@@ -251,6 +288,34 @@ def described(images: Sequence[NDArray[np.uint8]], detections: Sequence[Detectio
     """Each person's appearance, cut from the picture while the pixels are at hand: rules see
     only detections, and a follow-up must tell whether it shows the same person."""
     return [d.with_appearances(describe(image, d.boxes)) for image, d in zip(images, detections, strict=True)]
+
+
+def _missing_views(event_type: EventType, look: Look) -> tuple[str, ...]:
+    spec = rule_spec(event_type)
+    if spec is None:
+        return ()
+    return tuple(label for label in spec.needs.reference_views if label not in look.reference_views)
+
+
+def _unconfigured(
+    camera_id: str, missing: dict[EventType, tuple[str, ...]], snapshot: NDArray[np.uint8], now: datetime
+) -> Finding:
+    """A camera-health style notice: a rule cannot judge this camera until its views are taken."""
+    what = "; ".join(f"{rule} lacks {', '.join(labels)}" for rule, labels in missing.items())
+    summary = f"rules cannot judge until their reference views are taken: {what}"
+    details = {
+        "rules": [rule.value for rule in missing],
+        "missing": {rule.value: list(labels) for rule, labels in missing.items()},
+    }
+    caption = f"{camera_id} {EventType.RULE_UNCONFIGURED} {now:%Y-%m-%d %H:%M:%S} UTC"
+    return Finding(
+        camera_id, EventType.RULE_UNCONFIGURED, now, summary, details, captioned_jpeg(snapshot, caption)
+    )
+
+
+def _decoded(jpeg: bytes) -> NDArray[np.uint8] | None:
+    picture = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    return None if picture is None else np.asarray(picture, np.uint8)
 
 
 def _aspect(image: NDArray[np.uint8]) -> float:

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request, Response, status
 
 from api.audit import audit
-from api.auth import CameraManagerDep, SnapshotterDep, ViewerDep
-from api.deps import LimitsDep, NowDep, SecretsDep, SnapshotsDep, StoreDep
-from api.limits import TooMany
+from api.auth import CameraManagerDep, SnapshotterDep, Viewer, ViewerDep
+from api.deps import LimitsDep, NowDep, SecretsDep, SnapshotsDep, SnapshotTaker, StoreDep
+from api.limits import ApiLimits, TooMany
 from api.routes.events import ID_PATTERN, Responses, SiteId
-from api.schemas import CameraPublic, CamerasPublic, ErrorPublic, ReferenceResetPublic
+from api.schemas import CameraPublic, CamerasPublic, ErrorPublic, LabelledViewPublic, ReferenceResetPublic
+from patrol.rules.registry import RULES
+from patrol.store import CameraRecord
+from patrol.store.labelled_views import LabelledView
 from patrol.stream_slots import NoFreeSlot
 from patrol.types import AuditAction
 from streams.errors import StreamError, StreamTimeout
+from streams.redact import Secrets
 
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 log = logging.getLogger(__name__)
@@ -77,13 +82,29 @@ def camera_snapshot(
     camera_id: CameraId,
 ) -> Response:
     camera = store.get_camera(camera_id, school_ids=viewer.school_ids)
+    picture = _fresh_picture(request, camera, snapshots, limits, viewer, now, secrets, AuditAction.SNAPSHOT)
+    return Response(picture, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+
+def _fresh_picture(
+    request: Request,
+    camera: CameraRecord,
+    snapshots: SnapshotTaker | None,
+    limits: ApiLimits,
+    viewer: Viewer,
+    now: datetime,
+    secrets: Secrets,
+    action: AuditAction,
+    detail: dict[str, str] | None = None,
+) -> bytes:
+    """A picture taken now, within the user's rate and the stream slots; audited as `action`."""
     if snapshots is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "this server is not set up to reach cameras")
     limits.snapshots.take(viewer.user.username, now)
     outcome = "ok"
     try:
         with limits.stream_slots.holding(camera.id, camera.school_id):
-            picture = snapshots.snapshot(camera.id)
+            return snapshots.snapshot(camera.id)
     except NoFreeSlot:
         outcome = "busy"
         raise TooMany(
@@ -107,12 +128,63 @@ def camera_snapshot(
         audit(
             request,
             viewer,
-            AuditAction.SNAPSHOT,
+            action,
             target=f"camera:{camera.id}",
             school_id=camera.school_id,
-            detail={"outcome": outcome},
+            detail={**(detail or {}), "outcome": outcome},
         )
-    return Response(picture, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+
+# The labels some rule declares a need for (a gate's "closed" and "open").
+VIEW_LABELS = tuple(dict.fromkeys(label for spec in RULES for label in spec.needs.reference_views))
+
+
+@router.post(
+    "/{camera_id}/reference-views/{label}",
+    response_model=LabelledViewPublic,
+    responses={
+        **NOT_FOUND,
+        403: {"model": ErrorPublic, "description": "Administrators only"},
+        400: {"model": ErrorPublic, "description": "No rule declares a reference view of this label"},
+        429: {"model": ErrorPublic, "description": "Over the user's rate, or the camera or school is busy"},
+        502: {"model": ErrorPublic, "description": "The camera refused or sent nothing usable"},
+        503: {"model": ErrorPublic, "description": "This server cannot reach cameras"},
+        504: {"model": ErrorPublic, "description": "The camera did not answer within its timeout"},
+    },
+    summary="Take a labelled reference view from a snapshot now, for the rules that compare with it "
+    "(a gate closed and open; audited)",
+)
+def take_labelled_view(
+    request: Request,
+    store: StoreDep,
+    snapshots: SnapshotsDep,
+    limits: LimitsDep,
+    viewer: CameraManagerDep,
+    now: NowDep,
+    secrets: SecretsDep,
+    camera_id: CameraId,
+    label: Annotated[str, Path(description="The label a rule declares: " + ", ".join(VIEW_LABELS))],
+) -> LabelledViewPublic:
+    camera = store.get_camera(camera_id, school_ids=viewer.school_ids)
+    if label not in VIEW_LABELS:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST,
+            f"no rule declares a reference view {label!r}; known: {', '.join(VIEW_LABELS)}",
+        )
+    picture = _fresh_picture(
+        request,
+        camera,
+        snapshots,
+        limits,
+        viewer,
+        now,
+        secrets,
+        AuditAction.LABELLED_VIEW_TAKEN,
+        {"label": label},
+    )
+    view = LabelledView(camera.id, label, picture, now, viewer.user.username)
+    store.views.save(view)
+    return LabelledViewPublic(camera_id=camera.id, label=label, taken_at=now, sha256=view.sha256)
 
 
 @router.post(

@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import cv2
 import numpy as np
 
 from detectors.types import PersonDetector
@@ -47,8 +48,10 @@ from patrol.metrics import PlannerFigures
 from patrol.planner import SchoolCalendar, VisitPlan
 from patrol.runtime import Patrol
 from patrol.store import CameraRecord, SchoolRecord, Store, sqlite_url
+from patrol.store.labelled_views import LabelledView
 from patrol.types import EventType, LookKind
 from streams.simulator import SimulatorError, SimulatorServer
+from streams.simulator.scenarios import render
 
 log = logging.getLogger(__name__)
 
@@ -216,11 +219,24 @@ def observed_events(
         for record in records
         if record.type in JUDGED_RULES
     ]
-    unreachable = [r for r in records if r.type not in JUDGED_RULES]
+    # A rule without its reference views says so; that is the patrol working, not the camera failing.
+    unreachable = [
+        r for r in records if r.type not in JUDGED_RULES and r.type is not EventType.RULE_UNCONFIGURED
+    ]
     if unreachable:
         # The simulated camera must always answer; if it did not, the run says nothing.
         raise RuntimeError(f"the simulated camera was unreachable: {unreachable[0].summary}")
     return tuple(sorted(events, key=lambda e: e.raised_s))
+
+
+def take_reference_views(scenario: EvalScenario, camera_id: str, store: Store, taken_at: datetime) -> None:
+    """The labelled views the scenario says an administrator took, as the API would keep them."""
+    views = store.views
+    for label, shown in scenario.reference_views.items():
+        ok, jpeg = cv2.imencode(".jpg", render(shown, 1.0), [cv2.IMWRITE_JPEG_QUALITY, 90])
+        if not ok:
+            raise RuntimeError(f"{scenario.name}: the reference view {label!r} could not be encoded")
+        views.save(LabelledView(camera_id, label, jpeg.tobytes(), taken_at, "eval"))
 
 
 def start_simulator(scenarios: Mapping[str, EvalScenario], cache_dir: Path) -> SimulatorServer:
@@ -335,8 +351,9 @@ class Evaluation:
             )
             camera = build_camera(config, config.cameras[0])
             start = scenario_start(scenario, settings.timezone)
+            take_reference_views(scenario, camera_id, store, start)
             clock = VirtualClock(start)
-            looker = Looker(self.detector, config.sampling, clock)
+            looker = Looker(self.detector, config.sampling, clock, views=store)
             calendar = SchoolCalendar.from_config(config.calendar, config.sampling, config.timezone)
             patrol = Patrol([camera], store, looker, clock, calendar=calendar, workers=1, max_per_school=1)
             rng = (

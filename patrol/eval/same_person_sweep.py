@@ -62,7 +62,7 @@ def pair_figures(
     figures = []
     for offset_s in sorted(rng.uniform(0, last_s) for _ in range(pairs)):
         offsets = (offset_s, offset_s + rule.confirm_after_s)
-        labels = {look_label(scenario, EventType.LOITERING, o, sampling.clip_s) for o in offsets}
+        labels = {look_label(scenario, EventType("loitering"), o, sampling.clip_s) for o in offsets}
         if len(labels) != 1 or None in labels:
             continue  # straddles an onset or an end: neither same nor other
         stayers = []

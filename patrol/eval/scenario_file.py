@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -26,6 +26,7 @@ from patrol.config.schema import ALL_DAYS, CameraViewConfig, TimeSpanConfig, Wee
 from patrol.rules.registry import RULE_NAMES
 from patrol.types import CameraRole, EventType
 from streams.simulator.camera import CameraTraits, Lighting
+from streams.simulator.gate import Car, Gate, GateState
 from streams.simulator.people import FOOTAGE_PERSON_NAMES, PERSON_NAMES, missing_footage_reason
 from streams.simulator.scenarios import FEET_Y, PERSON_HEIGHT, Actor, Scenario, Waypoint
 from streams.simulator.scene import SCENE_NAMES
@@ -116,6 +117,27 @@ class _ExpectModel(_Strict):
     note: str = ""
 
 
+class _SpanModel(_Strict):
+    from_s: float = Field(ge=0, le=86400, description="Scenario second the gate starts to open")
+    to_s: float = Field(gt=0, le=86400, description="Scenario second it starts to close")
+
+
+class _GateModel(_Strict):
+    open: tuple[_SpanModel, ...] = Field((), description="When the gate stands open; shut otherwise")
+
+
+class _CarModel(_Strict):
+    start_s: float = Field(ge=0, le=86400, description="Scenario second the car enters the picture")
+    cross_s: float = Field(6, gt=0, le=120, description="Seconds it takes to cross the picture")
+    leftwards: bool = False
+    repeat: _RepeatModel | None = None
+
+
+class _ReferenceViewModel(_Strict):
+    gate: GateState = Field(description="The gate as the administrator's snapshot showed it")
+    lighting: Lighting = Field(Lighting.DAY, description="The light it was taken in (default: daylight)")
+
+
 class _ScenarioModel(_Strict):
     name: str | None = Field(None, min_length=1, max_length=120, description="Default: the file name")
     description: str = ""
@@ -131,6 +153,12 @@ class _ScenarioModel(_Strict):
     windows: dict[str, tuple[TimeSpanConfig, ...]] = Field(default_factory=dict)
     patrol: CameraViewConfig
     actors: tuple[_ActorModel, ...] = ()
+    gate: _GateModel | None = Field(None, description="The school_gate scene's sliding gate")
+    cars: tuple[_CarModel, ...] = Field((), description="Cars passing in the street beyond the gate")
+    reference_views: dict[str, _ReferenceViewModel] = Field(
+        default_factory=dict,
+        description="The labelled views an administrator took for the camera's rules, by label",
+    )
     expect: tuple[_ExpectModel, ...] = ()
 
 
@@ -164,6 +192,8 @@ class EvalScenario:
     start: time  # local time of day at scenario second 0
     expectations: tuple[Expectation, ...]
     skip_reason: str | None = None  # why it cannot run here (people from absent footage)
+    # Labelled views the camera has, by label: the scene with nobody in it, in a given state.
+    reference_views: Mapping[str, Scenario] = field(default_factory=dict)
 
     @property
     def rules(self) -> tuple[EventType, ...]:
@@ -288,6 +318,18 @@ def _consistency_issues(model: _ScenarioModel, raw: dict[str, Any], source: Path
             message = f"the path ends at {actor.start_s + ready_at:g} s, after the loop's {timeline_s:g} s"
             yield _issue(("actors", a, "path"), raw, message, len(actor.path))
 
+    uses_gate = model.gate is not None or model.cars or model.reference_views
+    if uses_gate and model.background != "school_gate":
+        yield _issue(
+            ("background",),
+            raw,
+            "a gate, cars and reference views need the school_gate scene",
+            model.background,
+        )
+    for g, span in enumerate(model.gate.open if model.gate is not None else ()):
+        if span.to_s <= span.from_s:
+            yield _issue(("gate", "open", g, "to_s"), raw, "must be after from_s", span.to_s)
+
     configured = {spec.name for spec, _ in model.patrol.rules.configured()}
     for e, expected in enumerate(model.expect):
         if expected.rule not in configured:
@@ -350,7 +392,15 @@ def _build(model: _ScenarioModel, source: Path) -> EvalScenario:
         lighting=model.lighting,
         camera=CameraTraits(**model.camera.model_dump()),
         loop=model.loop,
+        gate=Gate(tuple((span.from_s, span.to_s) for span in model.gate.open)) if model.gate else None,
+        cars=tuple(_cars(model.cars)),
     )
+    # What the administrator's snapshot showed: the empty scene, the gate as labelled.
+    empty = replace(video, actors=(), cars=(), loop=False)
+    reference_views = {
+        label: replace(empty, name=f"{name}:{label}", gate=Gate.fixed(view.gate), lighting=view.lighting)
+        for label, view in model.reference_views.items()
+    }
     skip_reason = None
     if video.people & set(FOOTAGE_PERSON_NAMES):
         reason = missing_footage_reason()
@@ -369,4 +419,13 @@ def _build(model: _ScenarioModel, source: Path) -> EvalScenario:
         start=start,
         expectations=expectations,
         skip_reason=skip_reason,
+        reference_views=reference_views,
     )
+
+
+def _cars(models: tuple[_CarModel, ...]) -> Iterator[Car]:
+    for car in models:
+        repeat = car.repeat
+        for index in range(repeat.times if repeat else 1):
+            start_s = car.start_s + (index * repeat.every_s if repeat else 0.0)
+            yield Car(start_s, car.cross_s, car.leftwards)

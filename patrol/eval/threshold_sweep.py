@@ -23,7 +23,7 @@ from patrol.eval.offline_looks import EncodedTimeline
 from patrol.eval.scenario_file import EvalScenario
 from patrol.rules import Look, Rule, VerdictState
 from patrol.rules.build import build_rules
-from patrol.rules.registry import RULES
+from patrol.rules.registry import RULES, rule_spec
 from patrol.types import EventType
 
 # The detector's confidence while sweeping: below every candidate, filtered up to each (see look_replay).
@@ -102,6 +102,13 @@ def _flags(rule: Rule, detected: DetectedLook, look: Look, **thresholds: float) 
     return fresh.evaluate(look, detected.ended_at(look)).state in _FLAGGED
 
 
+def _needs_views(rule: Rule) -> bool:
+    # Replayed looks carry detections only, not the picture and the labelled views such a rule
+    # compares: it would judge nothing, and its tallies would read as all missed.
+    spec = rule_spec(rule.event_type)
+    return spec is not None and bool(spec.needs.reference_views)
+
+
 def sweep_scenario(
     scenario: EvalScenario,
     detector: PersonDetector,
@@ -134,6 +141,8 @@ def sweep_scenario(
         frames += len(detected.detections)
         by_confidence = {c: detected.at_confidence(c, rules) for c in {*CONFIDENCES, DEFAULT_CONFIDENCE}}
         for rule in rules:
+            if _needs_views(rule):
+                continue
             positive = look_label(scenario, rule.event_type, offset_s, sampling.clip_s)
             if positive is None:
                 continue

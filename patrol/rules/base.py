@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol
@@ -62,6 +63,10 @@ class Look:
     # Picture width over height: normalized x and y are different lengths. Looks built from
     # pictures set it; 16:9 is what most cameras send.
     aspect: float = 16 / 9
+    # For rules that compare the picture with labelled reference views (their spec declares the
+    # labels): the snapshot's picture and the camera's views by label, both BGR. Empty otherwise.
+    picture: NDArray[np.uint8] | None = field(default=None, compare=False, repr=False)
+    reference_views: Mapping[str, NDArray[np.uint8]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def has_clip(self) -> bool:

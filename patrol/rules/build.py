@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from patrol.config.schema import CameraConfig, PatrolConfig
 from patrol.geometry import DirectedLine, Polygon
 from patrol.rules.base import Rule, RuleTiming
-from patrol.windows import ActiveWindows
+
+if TYPE_CHECKING:
+    # Types only: the config reads the rule registry, which imports every module of this package.
+    from patrol.config.schema import CameraConfig, PatrolConfig
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class _CameraContext:
         return DirectedLine.of(name, line.points, line.inside)
 
     def timing(self, windows: tuple[str, ...]) -> RuleTiming:
+        from patrol.windows import ActiveWindows  # see the note on the config's import above
+
         spans = [span for name in windows for span in self.config.windows[name]]
         return RuleTiming(ActiveWindows.of(spans), ZoneInfo(self.config.timezone))
 

@@ -16,6 +16,8 @@ from patrol.rules.base import Look, Moment, Rule, RuleConfig, RuleDetails, RuleT
 from patrol.rules.spec import LookNeeds, RuleContext, RuleSpec, zone_name
 from patrol.types import CameraRole, EventType
 
+GUARD_ABSENT = EventType.declare("guard_absent")
+
 
 class GuardAbsentConfig(RuleConfig):
     zone: str = zone_name("Zone where the guard must be")
@@ -40,7 +42,7 @@ class GuardAbsentRule:
     timing: RuleTiming
     # When the post was first seen short of people; None while it is staffed.
     first_short_at: datetime | None = None
-    event_type: EventType = EventType.GUARD_ABSENT
+    event_type: EventType = GUARD_ABSENT
     memory_fields: ClassVar[tuple[str, ...]] = ("first_short_at",)
 
     def wants_clip(self, snapshot: Detections, now: datetime) -> bool:
@@ -103,7 +105,8 @@ def _build(config: GuardAbsentConfig, context: RuleContext) -> Rule:
 
 
 SPEC = RuleSpec(
-    event_type=EventType.GUARD_ABSENT,
+    event_type=GUARD_ABSENT,
+    order=10,
     config=GuardAbsentConfig,
     build=_build,
     needs=LookNeeds(),

@@ -44,6 +44,9 @@ from patrol.types import CameraRole, EventType
 _STAY_GAP_S = 2.0
 
 
+LOITERING = EventType.declare("loitering")
+
+
 class LoiteringConfig(RuleConfig):
     zone: str = zone_name("Zone outside the gate watched for lingering")
     min_dwell_s: float = Field(8, ge=1, le=3600, description="Stay within one clip that raises suspicion")
@@ -129,7 +132,7 @@ class LoiteringRule:
     # The confirmed loiterer of the ongoing event (as first seen), and the look that first missed them.
     loiterer: Sighting | None = None
     loiterer_missed_at: datetime | None = None
-    event_type: EventType = EventType.LOITERING
+    event_type: EventType = LOITERING
     memory_fields: ClassVar[tuple[str, ...]] = ("suspects", "suspected_at", "loiterer", "loiterer_missed_at")
 
     def wants_clip(self, snapshot: Detections, now: datetime) -> bool:
@@ -366,7 +369,8 @@ def _build(config: LoiteringConfig, context: RuleContext) -> Rule:
 
 
 SPEC = RuleSpec(
-    event_type=EventType.LOITERING,
+    event_type=LOITERING,
+    order=30,
     config=LoiteringConfig,
     build=_build,
     needs=LookNeeds(clip=True),

@@ -38,6 +38,9 @@ class LookNeeds:
     """What a rule needs from a look besides the snapshot every look takes."""
 
     clip: bool = False  # frames over a few seconds, for motion; rules without it are never asked for one
+    # Labelled reference views of the camera an administrator takes from snapshots (say "closed"
+    # and "open"); a look hands them to the rule with the snapshot's picture.
+    reference_views: tuple[str, ...] = ()
 
 
 class RuleContext(Protocol):
@@ -63,6 +66,7 @@ class RuleSpec(Generic[ConfigT, DetailsT]):
     summary_en: Summary[DetailsT]
     label: Labels  # the event type's name on the dashboard, the reports and the exports
     detail_labels: Mapping[str, Labels]  # the details shown as rows on an event's page, in order
+    order: int  # where the rule stands among the rules (lists, the dashboard, scenario roles)
     # Rows shown after those, built from the details: (label key under "detail.", text).
     detail_rows: Callable[[DetailsT], list[tuple[str, str]]] = field(default=lambda _: [])
     # Scenario files: the role of a camera the rule watches with (the first listed rule's wins).

@@ -21,6 +21,9 @@ from patrol.types import CameraRole, EventType
 _DESK_GAP_S = 1.0
 
 
+UNREGISTERED_ENTRY = EventType.declare("unregistered_entry")
+
+
 class UnregisteredEntryConfig(RuleConfig):
     line: str = line_name("Line a person crosses inward to enter")
     desk_zone: str = zone_name("Zone where visitors must stop to register")
@@ -82,7 +85,7 @@ class UnregisteredEntryRule:
     timing: RuleTiming
     # When the latest walk-in was found; None before any.
     last_walk_in_at: datetime | None = None
-    event_type: EventType = EventType.UNREGISTERED_ENTRY
+    event_type: EventType = UNREGISTERED_ENTRY
     memory_fields: ClassVar[tuple[str, ...]] = ("last_walk_in_at",)
 
     def __post_init__(self) -> None:
@@ -200,7 +203,8 @@ def _build(config: UnregisteredEntryConfig, context: RuleContext) -> Rule:
 
 
 SPEC = RuleSpec(
-    event_type=EventType.UNREGISTERED_ENTRY,
+    event_type=UNREGISTERED_ENTRY,
+    order=20,
     config=UnregisteredEntryConfig,
     build=_build,
     needs=LookNeeds(clip=True),

@@ -14,6 +14,7 @@ from patrol.store.database import Database
 from patrol.store.decisions import DecisionRepository
 from patrol.store.events import EventRepository
 from patrol.store.evidence import EvidenceRepository
+from patrol.store.labelled_views import LabelledViews
 from patrol.store.looks import LookRepository
 from patrol.store.on_demand import OnDemandRepository
 from patrol.store.pictures import Pictures
@@ -68,6 +69,8 @@ class Store:
         self.get_reference = self.references.get
         self.set_reference = self.references.set
         self.reset_reference = self.references.reset
+        self.views = LabelledViews(self.database)
+        self.labelled_views = self.views.jpegs
 
         self.record_finding = self.events.record_finding
         self.end_condition = self.events.end_condition

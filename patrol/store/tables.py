@@ -201,6 +201,20 @@ class CameraReferenceRow(Base):
     content: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # as evidence.content
 
 
+class LabelledViewRow(Base):
+    """A view of a camera an administrator labelled (a gate "closed", "open") for a rule to compare
+    looks with; kept in the database, small, so every worker reads the same one."""
+
+    __tablename__ = "labelled_views"
+
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"), primary_key=True)
+    label: Mapped[str] = mapped_column(String(32), primary_key=True)
+    taken_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    taken_by: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class DecisionRow(Base):
     """Every decision on an event, the first and each supervisor's revision; rows are never changed."""
 

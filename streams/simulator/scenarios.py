@@ -20,6 +20,7 @@ import numpy as np
 
 from streams.simulator.camera import NOISE_GAIN, CameraTraits, Lighting, add_sensor_noise, apply_lighting
 from streams.simulator.faults import Fault, apply_fault
+from streams.simulator.gate import Car, Gate, draw_cars, draw_gate
 from streams.simulator.people import PERSON_NAMES, cutout
 from streams.simulator.scene import SCENE_NAMES, Image, backdrop
 
@@ -99,8 +100,13 @@ class Scenario:
     camera: CameraTraits = field(default_factory=CameraTraits)
     loop: bool = True
     fault: Fault | None = None  # what a broken camera sends instead (health tests)
+    # The school_gate scene's sliding gate (shut all along when None) and cars passing beyond it.
+    gate: Gate | None = None
+    cars: tuple[Car, ...] = ()
 
     def __post_init__(self) -> None:
+        if (self.gate is not None or self.cars) and self.scene != "school_gate":
+            raise ValueError(f"{self.name}: a gate and cars belong to the school_gate scene")
         if isinstance(self.scene, str) and self.scene not in SCENE_NAMES:
             raise ValueError(f"{self.name}: unknown scene {self.scene!r}; known: {', '.join(SCENE_NAMES)}")
         if self.loop_s <= 0:
@@ -200,6 +206,10 @@ def render(scenario: Scenario, t: float, *, noise: bool = True) -> Image:
         return apply_fault(render(replace(scenario, fault=None), t, noise=noise), scenario.fault)
     camera = scenario.camera
     frame = backdrop(scenario.scene, camera.width, camera.height).copy()
+    if scenario.scene == "school_gate":
+        timeline_t = t % scenario.loop_s if scenario.loop else t
+        draw_cars(frame, scenario.cars, timeline_t)
+        draw_gate(frame, scenario.gate.opened(timeline_t) if scenario.gate is not None else 0.0)
     # Nearer people (feet lower in the frame) are drawn last so they cover farther ones.
     for placement in sorted(people_at(scenario, t), key=lambda p: p.y):
         _paste(frame, placement)

@@ -118,10 +118,39 @@ def _street() -> Image:
     return _camera_look(image, seed=3)
 
 
+def _school_gate() -> Image:
+    """The school gate seen from inside the grounds: walls, two posts, the street beyond.
+
+    The sliding gate itself is drawn per frame (gate.py), since it opens and closes.
+    """
+    image = np.empty((HEIGHT, WIDTH, 3), np.uint8)
+    image[:] = (215, 195, 165)  # sky
+    _rect(image, 0.00, 0.14, 1.00, 0.56, (150, 165, 175))  # houses across the street
+    for x in (0.05, 0.17, 0.31, 0.45, 0.59, 0.73, 0.87):
+        _rect(image, x, 0.22, x + 0.06, 0.34, (95, 85, 75))  # their windows
+        _rect(image, x, 0.40, x + 0.06, 0.50, (95, 85, 75))
+    _rect(image, 0.00, 0.56, 1.00, 0.72, (112, 116, 118))  # the street
+    for x in range(0, 10):
+        _rect(image, x / 10 + 0.02, 0.635, x / 10 + 0.07, 0.645, (200, 205, 205))  # lane marks
+    _paving(image, 0.72, (150, 156, 160))  # the school's forecourt
+    # Walls on both sides of the passage, with a coping along the top.
+    for x0, x1 in ((0.00, 0.235), (0.765, 1.00)):
+        _rect(image, x0, 0.30, x1, 0.92, (110, 130, 170))
+        _rect(image, x0, 0.28, x1, 0.31, (175, 180, 185))
+        for y in (0.40, 0.52, 0.64, 0.76, 0.88):
+            cv2.line(image, _px(x0, y), _px(x1, y), (90, 105, 140), 1)
+    # The gate posts.
+    _rect(image, 0.235, 0.22, 0.255, 0.93, (185, 190, 195))
+    _rect(image, 0.745, 0.22, 0.765, 0.93, (185, 190, 195))
+    cv2.putText(image, "SCHOOL", _px(0.04, 0.27), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (40, 40, 120))
+    return _camera_look(image, seed=4)
+
+
 _PAINTERS: dict[str, Callable[[], Image]] = {
     "booth": _booth,
     "gate_side": _gate_side,
     "street": _street,
+    "school_gate": _school_gate,
 }
 SCENE_NAMES: tuple[str, ...] = tuple(_PAINTERS)
 

@@ -61,8 +61,8 @@ def guard_absent(camera: PatrolCamera, seen_at: datetime) -> Finding:
         "model": MODEL[0],
     }
     summary = f"booth empty at {first.astimezone(ZONE):%H:%M} and again at {seen_at.astimezone(ZONE):%H:%M}; required 1 person, saw 0"
-    jpeg = _evidence(camera, EventType.GUARD_ABSENT, "booth_empty", 2.0, seen_at)
-    return Finding(camera.id, EventType.GUARD_ABSENT, seen_at, summary, details, jpeg, *MODEL)
+    jpeg = _evidence(camera, EventType("guard_absent"), "booth_empty", 2.0, seen_at)
+    return Finding(camera.id, EventType("guard_absent"), seen_at, summary, details, jpeg, *MODEL)
 
 
 def walk_in(camera: PatrolCamera, seen_at: datetime) -> Finding:
@@ -74,8 +74,8 @@ def walk_in(camera: PatrolCamera, seen_at: datetime) -> Finding:
         "model": MODEL[0],
     }
     summary = f"1 person(s) entered at {seen_at.astimezone(ZONE):%H:%M:%S} without registering: stopped 0.5 s at the desk, required 3 s"
-    jpeg = _evidence(camera, EventType.UNREGISTERED_ENTRY, "gate_walk_in", 6.0, seen_at)
-    return Finding(camera.id, EventType.UNREGISTERED_ENTRY, seen_at, summary, details, jpeg, *MODEL)
+    jpeg = _evidence(camera, EventType("unregistered_entry"), "gate_walk_in", 6.0, seen_at)
+    return Finding(camera.id, EventType("unregistered_entry"), seen_at, summary, details, jpeg, *MODEL)
 
 
 def loitering(camera: PatrolCamera, seen_at: datetime) -> Finding:
@@ -96,8 +96,8 @@ def loitering(camera: PatrolCamera, seen_at: datetime) -> Finding:
         f"(appearance similarity 0.991) stayed 9 s again at {seen_at.astimezone(ZONE):%H:%M:%S} "
         "(a stay counts from 8 s)"
     )
-    jpeg = _evidence(camera, EventType.LOITERING, "outside_loiter", 7.0, seen_at)
-    return Finding(camera.id, EventType.LOITERING, seen_at, summary, details, jpeg, *MODEL)
+    jpeg = _evidence(camera, EventType("loitering"), "outside_loiter", 7.0, seen_at)
+    return Finding(camera.id, EventType("loitering"), seen_at, summary, details, jpeg, *MODEL)
 
 
 def unreachable(camera: PatrolCamera, seen_at: datetime) -> Finding:

@@ -147,14 +147,14 @@ def populate(store: Store) -> Site:
     def minutes(n: int) -> datetime:
         return T0 + timedelta(minutes=n)
 
-    store.record_finding(finding("north-booth", EventType.GUARD_ABSENT, minutes(0), 40))
-    store.record_finding(finding("north-booth", EventType.GUARD_ABSENT, minutes(5), 90))
-    a = store.end_condition("north-booth", EventType.GUARD_ABSENT, minutes(10))
-    b = store.record_finding(finding("north-gate", EventType.LOITERING, minutes(20), 120))
-    c = store.record_finding(finding("south-gate", EventType.UNREGISTERED_ENTRY, minutes(30), 160))
-    store.end_condition("south-gate", EventType.UNREGISTERED_ENTRY, minutes(31))
+    store.record_finding(finding("north-booth", EventType("guard_absent"), minutes(0), 40))
+    store.record_finding(finding("north-booth", EventType("guard_absent"), minutes(5), 90))
+    a = store.end_condition("north-booth", EventType("guard_absent"), minutes(10))
+    b = store.record_finding(finding("north-gate", EventType("loitering"), minutes(20), 120))
+    c = store.record_finding(finding("south-gate", EventType("unregistered_entry"), minutes(30), 160))
+    store.end_condition("south-gate", EventType("unregistered_entry"), minutes(31))
     d = store.record_finding(finding("south-gate", EventType.CAMERA_UNREACHABLE, minutes(40), None))
-    e = store.record_finding(finding("north-booth", EventType.GUARD_ABSENT, minutes(60), 200))
+    e = store.record_finding(finding("north-booth", EventType("guard_absent"), minutes(60), 200))
     b = store.decide(b.id, EventStatus.CONFIRMED, "已通报学校", minutes(25))
     c = store.decide(c.id, EventStatus.DISMISSED, "登记过的家长", minutes(35))
     assert a is not None

@@ -100,8 +100,8 @@ def test_the_live_feed_carries_only_the_stations_events(app: Any, site: Site) ->
 
         def record_later() -> None:
             time.sleep(1.0)
-            site.store.record_finding(finding("south-gate", EventType.LOITERING, T0, 10))
-            site.store.record_finding(finding("north-gate", EventType.UNREGISTERED_ENTRY, T0, 20))
+            site.store.record_finding(finding("south-gate", EventType("loitering"), T0, 10))
+            site.store.record_finding(finding("north-gate", EventType("unregistered_entry"), T0, 20))
 
         writer = threading.Thread(target=record_later)
         writer.start()

@@ -64,7 +64,9 @@ class Objects:
 def seed(store: Store) -> dict[str, Objects]:
     """The site of tests.api.support, with a hazard and an on-demand patrol at each school."""
     site = populate(store)
-    south = store.record_finding(finding("south-gate", EventType.LOITERING, T0 + timedelta(minutes=70), 60))
+    south = store.record_finding(
+        finding("south-gate", EventType("loitering"), T0 + timedelta(minutes=70), 60)
+    )
     south = store.decide(south.id, EventStatus.CONFIRMED, "已通报", T0 + timedelta(minutes=75))
     register = HazardRegister(store)
     deadline = DECIDED_AT + timedelta(days=3)

@@ -52,8 +52,8 @@ def test_event_and_hazard_changes_reach_the_broker_in_order_without_secrets(
     notifier.start()
     store.add_listener(notifier)
     store.sync_sites(*site_records(site_config()))
-    event = store.record_finding(finding("north-gate", EventType.LOITERING, T0, 80))
-    store.record_finding(finding("north-gate", EventType.LOITERING, T0 + timedelta(minutes=1), 80))
+    event = store.record_finding(finding("north-gate", EventType("loitering"), T0, 80))
+    store.record_finding(finding("north-gate", EventType("loitering"), T0 + timedelta(minutes=1), 80))
     store.decide(event.id, EventStatus.CONFIRMED, "", T0 + timedelta(minutes=2))
     register = HazardRegister(store)
     hazard = register.create(
@@ -65,7 +65,7 @@ def test_event_and_hazard_changes_reach_the_broker_in_order_without_secrets(
         now=T0 + timedelta(minutes=3),
     )
     register.advance(hazard.id, HazardState.RECTIFYING, by="boss", now=T0 + timedelta(minutes=4))
-    store.end_condition("north-gate", EventType.LOITERING, T0 + timedelta(minutes=5))
+    store.end_condition("north-gate", EventType("loitering"), T0 + timedelta(minutes=5))
     deadline = time.monotonic() + 10
     while len(received) < 5 and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -72,7 +72,9 @@ def test_prune_deletes_what_aged_out_in_batches_and_keeps_the_record(store: Stor
         )
     store.append_audit(AuditEntry(T0, "officer", "officer", AuditAction.LOGIN))
     # Dismissed a day ago: its evidence is young and stays.
-    young = store.record_finding(finding("north-gate", EventType.GUARD_ABSENT, NOW - timedelta(days=2), 70))
+    young = store.record_finding(
+        finding("north-gate", EventType("guard_absent"), NOW - timedelta(days=2), 70)
+    )
     store.decide(young.id, EventStatus.DISMISSED, "家长", NOW - timedelta(days=1))
     old_pictures = list(store.get_event(site.c.id).evidence)
     kept_pictures = [e for event in (site.a, site.b, young) for e in store.get_event(event.id).evidence]

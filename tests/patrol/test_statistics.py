@@ -13,9 +13,9 @@ from patrol.types import EventStatus, EventType
 from tests.api.support import T0, finding, site_config, site_records
 
 CAMERAS = {
-    "north-booth": EventType.GUARD_ABSENT,
-    "north-gate": EventType.LOITERING,
-    "south-gate": EventType.UNREGISTERED_ENTRY,
+    "north-booth": EventType("guard_absent"),
+    "north-gate": EventType("loitering"),
+    "south-gate": EventType("unregistered_entry"),
 }
 
 

@@ -44,7 +44,7 @@ def booth_store(store: Store) -> Store:
 
 def _finding(at: datetime, jpeg: bytes | None = b"\xff\xd8jpeg\xff\xd9") -> Finding:
     return Finding(
-        "booth-1", EventType.GUARD_ABSENT, at, "booth empty", {"persons_in_zone": 0}, jpeg, "m", "0" * 64
+        "booth-1", EventType("guard_absent"), at, "booth empty", {"persons_in_zone": 0}, jpeg, "m", "0" * 64
     )
 
 
@@ -61,11 +61,11 @@ def test_an_ongoing_condition_is_one_event(booth_store: Store) -> None:
 def test_a_condition_that_ends_and_returns_is_a_new_event(booth_store: Store) -> None:
     store = booth_store
     first = store.record_finding(_finding(T0))
-    ended = store.end_condition("booth-1", EventType.GUARD_ABSENT, T0 + timedelta(minutes=10))
+    ended = store.end_condition("booth-1", EventType("guard_absent"), T0 + timedelta(minutes=10))
     assert ended is not None and ended.ended_at == T0 + timedelta(minutes=10)
     again = store.record_finding(_finding(T0 + timedelta(minutes=20)))
     assert again.id != first.id
-    assert store.end_condition("booth-1", EventType.LOITERING, T0) is None
+    assert store.end_condition("booth-1", EventType("loitering"), T0) is None
 
 
 def test_evidence_pictures_are_kept_with_their_sha256(booth_store: Store) -> None:
@@ -110,7 +110,7 @@ def test_a_killed_writer_loses_no_recorded_event(tmp_path: Path) -> None:
         store.create_schema()
         store.sync_sites([SchoolRecord("s1", "S")], [CameraRecord("c1", "s1", "C", CameraRole.BOOTH, "rtsp://x")])
         for minute in range(3):
-            store.record_finding(Finding("c1", EventType.LOITERING, datetime(2026, 11, 30, 0, minute, tzinfo=UTC),
+            store.record_finding(Finding("c1", EventType("loitering"), datetime(2026, 11, 30, 0, minute, tzinfo=UTC),
                                          "someone outside", {{}}, b"\\xff\\xd8x\\xff\\xd9"))
         os.kill(os.getpid(), signal.SIGKILL)
         """
@@ -178,10 +178,10 @@ def test_schools_with_open_hazards_are_those_with_an_ongoing_undismissed_event(b
     assert store.schools_with_open_hazards() == {"s1"}
     store.decide(event.id, EventStatus.DISMISSED, "a shadow", T0 + timedelta(minutes=1))
     assert store.schools_with_open_hazards() == set()
-    store.end_condition("booth-1", EventType.GUARD_ABSENT, T0 + timedelta(minutes=2))
+    store.end_condition("booth-1", EventType("guard_absent"), T0 + timedelta(minutes=2))
     store.record_finding(_finding(T0 + timedelta(minutes=3)))
     assert store.schools_with_open_hazards() == {"s1"}
-    store.end_condition("booth-1", EventType.GUARD_ABSENT, T0 + timedelta(minutes=4))
+    store.end_condition("booth-1", EventType("guard_absent"), T0 + timedelta(minutes=4))
     assert store.schools_with_open_hazards() == set()
 
 
@@ -229,7 +229,7 @@ def test_listing_events_reads_evidence_and_decisions_for_the_whole_page_at_once(
         at = T0 + timedelta(hours=n)
         event = store.record_finding(_finding(at, b"\xff\xd8%d\xff\xd9" % n))
         store.record_finding(_finding(at + timedelta(minutes=1), b"\xff\xd8%d+\xff\xd9" % n))
-        store.end_condition("booth-1", EventType.GUARD_ABSENT, at + timedelta(minutes=2))
+        store.end_condition("booth-1", EventType("guard_absent"), at + timedelta(minutes=2))
         if n % 2:
             store.decide(event.id, EventStatus.DISMISSED, "no", at + timedelta(minutes=3))
 

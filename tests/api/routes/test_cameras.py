@@ -85,3 +85,35 @@ def test_a_dead_camera_is_a_clear_gateway_error(
     assert detail.startswith("camera north-gate ")
     assert PLANTED_PASSWORD not in response.text
     assert waited < 3
+
+
+def test_a_labelled_view_no_rule_declares_is_refused_and_only_administrators_take_one(
+    store: Store, site: Site
+) -> None:
+    cameras = StillCameras()
+    app = make_app(store, snapshots=cameras)
+    with bearer_client(app, "supervisor") as supervisor:
+        assert supervisor.post("/api/v1/cameras/north-gate/reference-views/closed").status_code == 403
+    with bearer_client(app, "admin") as admin:
+        refused = admin.post("/api/v1/cameras/north-gate/reference-views/ajar")
+        assert admin.post("/api/v1/cameras/nowhere/reference-views/ajar").status_code == 404
+    assert refused.status_code == 400
+    assert "no rule declares a reference view 'ajar'" in refused.json()["detail"]
+    assert cameras.taken == []
+
+
+def test_an_administrator_takes_the_gate_s_closed_view_from_a_snapshot(store: Store, site: Site) -> None:
+
+    cameras = StillCameras()
+    with bearer_client(make_app(store, snapshots=cameras), "admin") as admin:
+        taken = admin.post("/api/v1/cameras/north-gate/reference-views/closed")
+        assert taken.status_code == 200, taken.text
+        [entry] = admin.get("/api/v1/audit", params={"action": "labelled_view_taken"}).json()["data"]
+    assert cameras.taken == ["north-gate"]
+    body = taken.json()
+    assert (body["camera_id"], body["label"]) == ("north-gate", "closed")
+    kept = store.views.of_camera("north-gate")
+    assert list(kept) == ["closed"]
+    assert kept["closed"].jpeg[:2] == b"\xff\xd8"
+    assert (kept["closed"].sha256, kept["closed"].taken_by) == (body["sha256"], "admin")
+    assert entry["target"] == "camera:north-gate"

@@ -134,7 +134,7 @@ def test_empty_dashboard(client: TestClient) -> None:
 def test_event_text_is_escaped(store: Store) -> None:
     store.sync_sites(*site_records(site_config()))
     event = store.record_finding(
-        Finding("north-gate", EventType.LOITERING, T0, summary="<script>alert('x')</script>")
+        Finding("north-gate", EventType("loitering"), T0, summary="<script>alert('x')</script>")
     )
     with bearer_client(make_app(store)) as client:
         pages = [client.get("/").text, client.get(f"/events/{event.id}", params={"lang": "en"}).text]

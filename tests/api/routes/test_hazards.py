@@ -56,7 +56,7 @@ def test_a_hazard_walks_every_state_and_clears_only_with_evidence(site: Site) ->
         # A later patrol look no longer showing the problem clears the rectified hazard.
         seen = DECIDED_AT + timedelta(hours=1)
         look = site.store.record_look(LookRecord("north-gate", LookKind.RANDOM, seen, seen, LookOutcome.OK))
-        [cleared] = HazardRegister(site.store).clear_by_look("north-gate", EventType.LOITERING, seen, look)
+        [cleared] = HazardRegister(site.store).clear_by_look("north-gate", EventType("loitering"), seen, look)
         assert cleared.state == "cleared" and cleared.evidence_look_id == look
         body = dispatcher.get(url).json()
         assert [h["to_state"] for h in body["history"]] == ["notified", "rectifying", "rectified", "cleared"]
@@ -254,7 +254,7 @@ def test_report_cells_that_look_like_formulas_are_text(site: Site) -> None:
 def test_a_past_deadline_for_another_stations_hazard_is_404_not_409(site: Site) -> None:
     app = make_app(site.store)
     past = (DECIDED_AT - timedelta(days=1)).isoformat()
-    south = site.store.record_finding(finding("south-gate", EventType.LOITERING, T0, 60))
+    south = site.store.record_finding(finding("south-gate", EventType("loitering"), T0, 60))
     site.store.decide(south.id, EventStatus.CONFIRMED, "已通报", DECIDED_AT)
     with bearer_client(app, "supervisor") as boss, bearer_client(app, "north-supervisor") as north:
         hazard = _create(boss, south.id).json()

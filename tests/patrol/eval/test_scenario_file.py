@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from patrol.eval.scenario_file import ScenarioError, load_scenario, load_scenarios, parse_scenario
+from patrol.rules.registry import RULES
 from patrol.types import EventType
 from streams.simulator.camera import Lighting
 from streams.simulator.people import MEDIA_DIR_VARIABLE
@@ -62,13 +63,13 @@ def test_a_valid_file_loads_into_dataclasses(tmp_path: Path) -> None:
     scenario = load_scenario(source)
 
     assert scenario.name == "guard_leaves"
-    assert scenario.rules == (EventType.GUARD_ABSENT,)
+    assert scenario.rules == (EventType("guard_absent"),)
     assert scenario.duration_s == 120 and scenario.skip_reason is None
     assert (scenario.weekday, scenario.start) == (0, time(10, 0))
     assert set(scenario.windows) == {"always"}
     [expected] = scenario.expectations
     assert (expected.rule, expected.from_s, expected.to_s, expected.tolerance_s) == (
-        EventType.GUARD_ABSENT,
+        EventType("guard_absent"),
         32,
         120,
         20,
@@ -173,6 +174,21 @@ def test_every_key_of_the_format(tmp_path: Path) -> None:
         (_text({("expect", 0, "rule"): "loitering"}), "expect -> [0] -> rule", "the camera has no such rule"),
         (_text({("expect", 0, "rule"): "fire"}), "expect -> [0] -> rule", "Input should be"),
         (_text({("expect", 0, "to_s"): 500}), "expect -> [0] -> to_s", "at most duration_s"),
+        (
+            _text({("gate",): {"open": [{"from_s": 10, "to_s": 20}]}}),
+            "background",
+            "need the school_gate scene",
+        ),
+        (
+            _text({("background",): "school_gate", ("gate",): {"open": [{"from_s": 20, "to_s": 10}]}}),
+            "gate -> open -> [0] -> to_s",
+            "must be after from_s",
+        ),
+        (
+            _text({("background",): "school_gate", ("reference_views",): {"closed": {"gate": "ajar"}}}),
+            "reference_views -> closed -> gate",
+            "Input should be",
+        ),
         ("duration_s: [unclosed", "", "not valid YAML"),
         ("- a list\n", "", "mapping"),
     ],
@@ -230,10 +246,40 @@ def test_the_project_library_loads() -> None:
     scenarios = load_scenarios(REPO / "tests" / "scenarios")
     assert len(scenarios) >= 40
     rules = {rule for scenario in scenarios for rule in scenario.rules}
-    assert rules == {EventType.GUARD_ABSENT, EventType.UNREGISTERED_ENTRY, EventType.LOITERING}
+    assert rules == {spec.event_type for spec in RULES}  # every rule is measured
     assert {s.video.lighting for s in scenarios} == set(Lighting)
     for rule in rules:
         with_rule = [s for s in scenarios if rule in s.rules]
         expecting = [s for s in with_rule if any(e.rule is rule for e in s.expectations)]
         # Every rule has cases that must raise it and look-alikes that must not.
         assert len(expecting) >= 5 and len(with_rule) - len(expecting) >= 5, rule
+
+
+def test_the_school_gate_its_cars_and_the_administrator_s_views(tmp_path: Path) -> None:
+    from streams.simulator.camera import Lighting
+    from streams.simulator.gate import GateState
+
+    text = _text(
+        {
+            ("background",): "school_gate",
+            ("lighting",): "night",
+            ("gate",): {"open": [{"from_s": 10, "to_s": 20}]},
+            ("cars",): [{"start_s": 3, "repeat": {"every_s": 10, "times": 2}}],
+            ("reference_views",): {
+                "closed": {"gate": "closed"},
+                "open": {"gate": "open", "lighting": "dusk"},
+            },
+        }
+    )
+    scenario = parse_scenario(text, tmp_path / "x.yaml")
+    gate = scenario.video.gate
+    assert gate is not None
+    assert [gate.is_open(t) for t in (5, 12, 19, 25)] == [False, True, True, False]
+    assert [car.start_s for car in scenario.video.cars] == [3.0, 13.0]
+    closed, opened = scenario.reference_views["closed"], scenario.reference_views["open"]
+    # The empty scene in the labelled state, in daylight unless the view says otherwise.
+    assert (closed.actors, closed.cars, closed.lighting) == ((), (), Lighting.DAY)
+    assert opened.lighting is Lighting.DUSK
+    assert closed.gate is not None and opened.gate is not None
+    assert (closed.gate.is_open(15), opened.gate.is_open(0)) == (False, True)
+    assert GateState.OPEN.value in scenario.reference_views

@@ -8,9 +8,9 @@ from patrol.eval.scenario_file import Expectation
 from patrol.eval.score import EventVerdict, ObservedEvent, RuleSummary, score_scenario, summarize
 from patrol.types import EventType
 
-GUARD = EventType.GUARD_ABSENT
-ENTRY = EventType.UNREGISTERED_ENTRY
-LOITER = EventType.LOITERING
+GUARD = EventType("guard_absent")
+ENTRY = EventType("unregistered_entry")
+LOITER = EventType("loitering")
 
 
 def _event(rule: EventType, raised_s: float) -> ObservedEvent:

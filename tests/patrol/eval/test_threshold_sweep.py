@@ -33,14 +33,14 @@ expect:
 @pytest.mark.parametrize(
     ("rule", "offset_s", "label"),
     [
-        (EventType.UNREGISTERED_ENTRY, 20.0, True),  # the look starts as the condition does
-        (EventType.UNREGISTERED_ENTRY, 50.0, True),  # and its 10 s clip ends as it does
-        (EventType.UNREGISTERED_ENTRY, 50.5, None),  # the clip runs past the end
-        (EventType.UNREGISTERED_ENTRY, 15.0, None),  # the look starts before the onset
-        (EventType.UNREGISTERED_ENTRY, 80.0, None),  # between expectations: not a look-alike
-        (EventType.UNREGISTERED_ENTRY, 120.0, None),  # within an optional finding
-        (EventType.LOITERING, 0.0, False),  # the rule is carried and never expected
-        (EventType.LOITERING, 120.0, False),
+        (EventType("unregistered_entry"), 20.0, True),  # the look starts as the condition does
+        (EventType("unregistered_entry"), 50.0, True),  # and its 10 s clip ends as it does
+        (EventType("unregistered_entry"), 50.5, None),  # the clip runs past the end
+        (EventType("unregistered_entry"), 15.0, None),  # the look starts before the onset
+        (EventType("unregistered_entry"), 80.0, None),  # between expectations: not a look-alike
+        (EventType("unregistered_entry"), 120.0, None),  # within an optional finding
+        (EventType("loitering"), 0.0, False),  # the rule is carried and never expected
+        (EventType("loitering"), 120.0, False),
     ],
 )
 def test_looks_are_labelled_from_the_expectations(
@@ -80,7 +80,7 @@ def test_a_stay_as_long_as_the_clip_is_flagged_below_that_length_only(
     flagged = {
         value: (t.positives, t.positives_flagged)
         for (rule, threshold, value), t in sweep.tallies.items()
-        if rule is EventType.LOITERING and threshold == "min_dwell_s"
+        if rule is EventType("loitering") and threshold == "min_dwell_s"
     }
     assert flagged == {4: (2, 2), 6: (2, 0), 8: (2, 0), 10: (2, 0), 12: (2, 0)}
-    assert sweep.as_configured()[EventType.LOITERING].negatives == 0
+    assert sweep.as_configured()[EventType("loitering")].negatives == 0

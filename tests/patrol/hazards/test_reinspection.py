@@ -99,7 +99,7 @@ def _raise_finding(patrol: Patrol, store: Store) -> list:  # type: ignore[type-a
     """The first look suspects; a confirming look raises the finding."""
     for _ in range(4):
         patrol.run_look("booth", LookKind.FOLLOW_UP)
-        events, _ = store.list_events(camera_id="booth", event_type=EventType.GUARD_ABSENT)
+        events, _ = store.list_events(camera_id="booth", event_type=EventType("guard_absent"))
         if events:
             return events
         time.sleep(1.2)  # past confirm_after_s

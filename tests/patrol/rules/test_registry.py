@@ -22,7 +22,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 SEEN = datetime(2026, 11, 30, 0, 5, tzinfo=UTC)
 # Details as events store them today: the rule's keys, the model's name, the latest look's details.
 STORED = {
-    EventType.GUARD_ABSENT: {
+    EventType("guard_absent"): {
         "zone": "booth",
         "persons_in_zone": 0,
         "min_persons": 1,
@@ -31,7 +31,7 @@ STORED = {
         "model": "person-fall-v8",
         "latest": {"zone": "booth", "persons_in_zone": 0},
     },
-    EventType.UNREGISTERED_ENTRY: {
+    EventType("unregistered_entry"): {
         "line": "gate",
         "desk_zone": "desk",
         "min_desk_dwell_s": 3.0,
@@ -41,7 +41,7 @@ STORED = {
         ],
         "model": "person-fall-v8",
     },
-    EventType.LOITERING: {
+    EventType("loitering"): {
         "zone": "outside",
         "min_dwell_s": 8.0,
         "stay_reach_heights": 1.6,
@@ -57,15 +57,15 @@ STORED = {
     },
 }
 SUMMARIES = {
-    EventType.GUARD_ABSENT: (
+    EventType("guard_absent"): (
         "「booth」区域 08:00:00 首次发现在岗人数不足，300 秒后复查（08:05:00）仍不足：要求 1 人，实际 0 人",
         "booth empty at 08:00:00 and again at 08:05:00; required 1 person, saw 0",
     ),
-    EventType.UNREGISTERED_ENTRY: (
+    EventType("unregistered_entry"): (
         "1 人于 08:05:01 未登记进入：在「desk」区域仅停留 0.5 秒，要求 3 秒",
         "1 person(s) entered at 08:05:01 without registering: stopped 0.5 s at the desk, required 3 s",
     ),
-    EventType.LOITERING: (
+    EventType("loitering"): (
         "08:03:00 有人在「outside」区域停留 11 秒；08:05:00 复查时同一人（外观相似度 0.991）再次停留 9 秒（停留 8 秒起算）",
         "someone stayed 11 s in the outside zone at 08:03:00; the same person (appearance similarity 0.991) "
         "stayed 9 s again at 08:05:00 (a stay counts from 8 s)",
@@ -74,7 +74,7 @@ SUMMARIES = {
 
 
 def test_every_rule_is_registered_once_under_its_event_type() -> None:
-    assert RULE_NAMES == ("guard_absent", "unregistered_entry", "loitering")
+    assert len(set(RULE_NAMES)) == len(RULE_NAMES)
     for spec in RULES:
         assert rule_spec(spec.event_type) is spec
         assert rule_spec(spec.name) is spec
@@ -125,7 +125,8 @@ def test_a_finding_stores_its_moments_as_isoformat_with_the_offset() -> None:
 
 
 def test_the_cross_reference_checks_come_from_the_rules_config_fields() -> None:
-    references = {spec.name: spec.references() for spec in RULES}
+    # These three rules' fields; any other rule's are checked by its own tests.
+    references = {spec.name: spec.references() for spec in RULES if spec.order <= 30}
     assert references == {
         "guard_absent": (("zone", "zones"),),
         "unregistered_entry": (("line", "lines"), ("desk_zone", "zones")),
@@ -141,7 +142,7 @@ def test_a_cameras_rules_section_has_one_optional_entry_per_registered_rule() ->
         }
     )
     [(spec, config)] = view.rules.configured()
-    assert spec.event_type is EventType.GUARD_ABSENT
+    assert spec.event_type is EventType("guard_absent")
     assert view.rules.of(spec) is config
     assert set(type(view.rules).model_fields) == set(RULE_NAMES)
     with pytest.raises(ValidationError, match="guard_abs"):
@@ -155,3 +156,33 @@ def test_only_rules_declaring_a_clip_need_are_asked_for_a_clip() -> None:
     snapshot = people((0.2, 0.92, 1))
     assert clip_wanted([guard], snapshot, MONDAY_8AM) is False
     assert clip_wanted([guard, entry], snapshot, MONDAY_8AM) is True
+
+
+def test_the_registry_finds_every_rule_module_of_the_package_in_declared_order() -> None:
+    import importlib
+    import pkgutil
+
+    import patrol.rules
+
+    modules = [info.name for info in pkgutil.iter_modules(patrol.rules.__path__)]
+    declared = [name for name in modules if hasattr(importlib.import_module(f"patrol.rules.{name}"), "SPEC")]
+    assert sorted(RULE_NAMES) == sorted(declared)
+    assert [spec.order for spec in RULES] == sorted(spec.order for spec in RULES)
+    assert RULE_NAMES[:3] == ("guard_absent", "unregistered_entry", "loitering")
+
+
+def test_event_types_are_the_rules_then_camera_health_and_compare_as_interned_values() -> None:
+    import copy
+    import pickle
+
+    assert list(EventType)[: len(RULES)] == [spec.event_type for spec in RULES]
+    assert set(list(EventType)[len(RULES) :]) == set(CAMERA_HEALTH_TYPES)
+    loitering = EventType("loitering")
+    assert loitering is RULES[RULE_NAMES.index("loitering")].event_type
+    assert pickle.loads(pickle.dumps(loitering)) is loitering
+    assert copy.deepcopy(loitering) is loitering
+    assert (loitering == "loitering", loitering.value, f"{loitering}") == (True, "loitering", "loitering")
+    with pytest.raises(ValueError, match="not an event type"):
+        EventType("loiter")
+    with pytest.raises(ValueError, match="declared twice"):
+        EventType.declare("loitering")
