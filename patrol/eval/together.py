@@ -35,6 +35,7 @@ from patrol.eval.harness import (
     scenario_start,
     scenario_timetable,
     start_simulator,
+    take_reference_views,
     warm_up,
 )
 from patrol.eval.scenario_file import EvalScenario
@@ -164,7 +165,8 @@ class TogetherEvaluation:
                 )
                 cameras.append(build_camera(config, config.cameras[0], timetable=camera_id))
                 start = scenario_start(scenario, settings.timezone)
-                looker = Looker(self.detector, config.sampling, ShiftedClock(clock, start))
+                take_reference_views(scenario, camera_id, store, start)
+                looker = Looker(self.detector, config.sampling, ShiftedClock(clock, start), views=store)
                 lookers[camera_id] = _ScenarioLooker(looker, start)
             calendar = SchoolCalendar.from_config(
                 CalendarConfig.model_validate(
