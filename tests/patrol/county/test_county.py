@@ -118,7 +118,8 @@ def test_the_broker_never_holds_a_look_that_is_not_yet_due(county: County) -> No
             [args, _, _] = json.loads(message.body)
             assert message.headers.get("eta") is None and message.headers.get("countdown") is None
             assert args[0]["due_at"] <= time.time() + 0.5, args[0]
-            assert set(args[0]) == {"visit_id", "camera_id", "kind", "due_at"}
+            # The camera's revision is a fingerprint of its definition, never a time or a secret.
+            assert set(args[0]) == {"visit_id", "camera_id", "kind", "due_at", "camera_revision"}
             channel.basic_reject(message.delivery_tag, requeue=True)
     assert looks_queue.name == LOOKS_QUEUE
     print(f"peeked at {peeked} waiting orders")
