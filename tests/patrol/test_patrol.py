@@ -71,7 +71,7 @@ def test_dead_cameras_are_recorded_unreachable_within_their_timeout_and_the_patr
     time.sleep(25)
     patrol.stop()
 
-    with store._sessions() as session:
+    with store.database.sessions() as session:
         looks = list(session.scalars(select(LookRow)))
     by_camera: dict[str, list[LookRow]] = {}
     for look in looks:
@@ -158,7 +158,7 @@ def test_an_on_demand_patrol_looks_at_every_camera_of_the_school_within_the_boun
     assert done.deadline_at == done.requested_at + timedelta(seconds=60)
     assert done.completed_at is not None and done.requested_at < done.completed_at <= done.deadline_at
     assert store.list_on_demand(school_id="s1") == [done]
-    with store._sessions() as session:
+    with store.database.sessions() as session:
         looks = list(session.scalars(select(LookRow).where(LookRow.kind == LookKind.ON_DEMAND.value)))
     by_camera = {look.camera_id: look for look in looks}
     assert set(by_camera) == {"s1-booth", "s1-gate"}

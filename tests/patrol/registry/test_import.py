@@ -298,7 +298,7 @@ def test_the_remove_command_takes_imported_cameras_out_with_an_audit_entry_and_n
     try:
         left = {record.camera.id for record in CameraImports(store).list()}
         assert left == {row["id"] for row in small.rows[2:]}
-        with store.orm_sessions() as session:
+        with store.database.sessions() as session:
             audit = session.scalars(
                 select(AuditRow).where(AuditRow.action == AuditAction.CAMERAS_REMOVED.value)
             ).all()

@@ -92,7 +92,7 @@ def _row(stream: str, template: str = "") -> dict[str, str]:
 
 
 def _looks(store: Store, camera_id: str) -> list[LookRow]:
-    with store.orm_sessions() as session:
+    with store.database.sessions() as session:
         query = select(LookRow).where(LookRow.camera_id == camera_id).order_by(LookRow.id)
         return list(session.scalars(query))
 
