@@ -129,4 +129,9 @@ class RuleTiming:
         return self.windows.contains(now.astimezone(self.timezone))
 
     def local_clock(self, moment: datetime) -> str:
-        return moment.astimezone(self.timezone).strftime("%H:%M:%S")
+        return local_clock(moment, self.timezone)
+
+
+def local_clock(moment: datetime, zone: ZoneInfo) -> str:
+    """A moment as the schools' wall clock reads it, for summaries."""
+    return moment.astimezone(zone).strftime("%H:%M:%S")

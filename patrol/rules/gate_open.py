@@ -38,6 +38,7 @@ from patrol.rules.base import (
     RuleTiming,
     Verdict,
     VerdictState,
+    local_clock,
 )
 from patrol.rules.spec import LookNeeds, RuleContext, RuleSpec, zone_name
 from patrol.types import CameraRole, EventType
@@ -246,14 +247,10 @@ class GateOpenRule:
         return Verdict(self.event_type, VerdictState.FINDING, summary, details=details, comparison=comparison)
 
 
-def _clock(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%H:%M:%S")
-
-
 def summary_en(d: GateOpenDetails, seen_at: datetime, zone: ZoneInfo) -> str:
     people = f", {d.persons_in_zone} person(s) in the gateway" if d.persons_in_zone else ""
     return (
-        f"{d.zone} open at {_clock(d.first_open_at, zone)} and still open at {_clock(seen_at, zone)}"
+        f"{d.zone} open at {local_clock(d.first_open_at, zone)} and still open at {local_clock(seen_at, zone)}"
         f" (like the open view {d.similarity_open:.2f}, the closed view {d.similarity_closed:.2f}){people}"
     )
 
@@ -261,8 +258,8 @@ def summary_en(d: GateOpenDetails, seen_at: datetime, zone: ZoneInfo) -> str:
 def summary_zh(d: GateOpenDetails, seen_at: datetime, zone: ZoneInfo) -> str:
     people = f"，门口有 {d.persons_in_zone} 人" if d.persons_in_zone else ""
     return (
-        f"「{d.zone}」校门 {_clock(d.first_open_at, zone)} 发现未关闭，"
-        f"{d.confirm_after_s:g} 秒后复查（{_clock(seen_at, zone)}）仍未关闭"
+        f"「{d.zone}」校门 {local_clock(d.first_open_at, zone)} 发现未关闭，"
+        f"{d.confirm_after_s:g} 秒后复查（{local_clock(seen_at, zone)}）仍未关闭"
         f"（与开门参考画面相似度 {d.similarity_open:.2f}，与关门参考画面 {d.similarity_closed:.2f}）{people}"
     )
 

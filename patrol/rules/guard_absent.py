@@ -12,7 +12,17 @@ from pydantic import Field
 
 from detectors.types import Detections
 from patrol.geometry import Polygon
-from patrol.rules.base import Look, Moment, Rule, RuleConfig, RuleDetails, RuleTiming, Verdict, VerdictState
+from patrol.rules.base import (
+    Look,
+    Moment,
+    Rule,
+    RuleConfig,
+    RuleDetails,
+    RuleTiming,
+    Verdict,
+    VerdictState,
+    local_clock,
+)
 from patrol.rules.spec import LookNeeds, RuleContext, RuleSpec, zone_name
 from patrol.types import CameraRole, EventType
 
@@ -78,22 +88,18 @@ class GuardAbsentRule:
         return Verdict(self.event_type, VerdictState.FINDING, summary, details=details)
 
 
-def _clock(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%H:%M:%S")
-
-
 def summary_en(d: GuardAbsentDetails, seen_at: datetime, zone: ZoneInfo) -> str:
     noun = "person" if d.min_persons == 1 else "persons"
     return (
-        f"{d.zone} empty at {_clock(d.first_short_at, zone)} and again at {_clock(seen_at, zone)}; "
+        f"{d.zone} empty at {local_clock(d.first_short_at, zone)} and again at {local_clock(seen_at, zone)}; "
         f"required {d.min_persons} {noun}, saw {d.persons_in_zone}"
     )
 
 
 def summary_zh(d: GuardAbsentDetails, seen_at: datetime, zone: ZoneInfo) -> str:
     return (
-        f"「{d.zone}」区域 {_clock(d.first_short_at, zone)} 首次发现在岗人数不足，"
-        f"{d.confirm_after_s:g} 秒后复查（{_clock(seen_at, zone)}）仍不足："
+        f"「{d.zone}」区域 {local_clock(d.first_short_at, zone)} 首次发现在岗人数不足，"
+        f"{d.confirm_after_s:g} 秒后复查（{local_clock(seen_at, zone)}）仍不足："
         f"要求 {d.min_persons} 人，实际 {d.persons_in_zone} 人"
     )
 

@@ -33,6 +33,7 @@ from patrol.rules.base import (
     RuleTiming,
     Verdict,
     VerdictState,
+    local_clock,
 )
 from patrol.rules.paths import FootPath, foot_paths
 from patrol.rules.spec import LookNeeds, RuleContext, RuleSpec, zone_name
@@ -337,22 +338,18 @@ class LoiteringRule:
         self.loiterer, self.loiterer_missed_at = None, None
 
 
-def _clock(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%H:%M:%S")
-
-
 def summary_en(d: LoiteringFinding, seen_at: datetime, zone: ZoneInfo) -> str:
     return (
-        f"someone stayed {d.first_stay_s:.0f} s in the {d.zone} zone at {_clock(d.suspected_at, zone)}; "
+        f"someone stayed {d.first_stay_s:.0f} s in the {d.zone} zone at {local_clock(d.suspected_at, zone)}; "
         f"the same person (appearance similarity {d.similarity:.3f}) stayed {d.follow_up_stay_s:.0f} s "
-        f"again at {_clock(seen_at, zone)} (a stay counts from {d.min_dwell_s:g} s)"
+        f"again at {local_clock(seen_at, zone)} (a stay counts from {d.min_dwell_s:g} s)"
     )
 
 
 def summary_zh(d: LoiteringFinding, seen_at: datetime, zone: ZoneInfo) -> str:
     return (
-        f"{_clock(d.suspected_at, zone)} 有人在「{d.zone}」区域停留 {d.first_stay_s:g} 秒；"
-        f"{_clock(seen_at, zone)} 复查时同一人（外观相似度 {d.similarity}）"
+        f"{local_clock(d.suspected_at, zone)} 有人在「{d.zone}」区域停留 {d.first_stay_s:g} 秒；"
+        f"{local_clock(seen_at, zone)} 复查时同一人（外观相似度 {d.similarity}）"
         f"再次停留 {d.follow_up_stay_s:g} 秒（停留 {d.min_dwell_s:g} 秒起算）"
     )
 

@@ -12,7 +12,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.types import Detections
 from patrol.geometry import DirectedLine, Polygon
-from patrol.rules.base import Look, Moment, Rule, RuleConfig, RuleDetails, RuleTiming, Verdict, VerdictState
+from patrol.rules.base import (
+    Look,
+    Moment,
+    Rule,
+    RuleConfig,
+    RuleDetails,
+    RuleTiming,
+    Verdict,
+    VerdictState,
+    local_clock,
+)
 from patrol.rules.paths import FootPath, foot_paths
 from patrol.rules.spec import LookNeeds, RuleContext, RuleSpec, line_name, zone_name
 from patrol.types import CameraRole, EventType
@@ -159,10 +169,6 @@ class UnregisteredEntryRule:
         return _Entry(path.track_id, crossed_at_s, dwell, int(path.frame_indices[after]))
 
 
-def _clock(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%H:%M:%S")
-
-
 def _first_offender(d: UnregisteredEntryDetails) -> tuple[int, EntryDetails]:
     offenders = d.offenders()
     if not offenders:
@@ -173,7 +179,7 @@ def _first_offender(d: UnregisteredEntryDetails) -> tuple[int, EntryDetails]:
 def summary_en(d: UnregisteredEntryDetails, seen_at: datetime, zone: ZoneInfo) -> str:
     count, first = _first_offender(d)
     return (
-        f"{count} person(s) entered at {_clock(first.at, zone)} without registering: stopped "
+        f"{count} person(s) entered at {local_clock(first.at, zone)} without registering: stopped "
         f"{first.desk_dwell_s:.1f} s at the {d.desk_zone}, required {d.min_desk_dwell_s:g} s"
     )
 
@@ -181,7 +187,7 @@ def summary_en(d: UnregisteredEntryDetails, seen_at: datetime, zone: ZoneInfo) -
 def summary_zh(d: UnregisteredEntryDetails, seen_at: datetime, zone: ZoneInfo) -> str:
     count, first = _first_offender(d)
     return (
-        f"{count} 人于 {_clock(first.at, zone)} 未登记进入：在「{d.desk_zone}」区域仅停留 "
+        f"{count} 人于 {local_clock(first.at, zone)} 未登记进入：在「{d.desk_zone}」区域仅停留 "
         f"{first.desk_dwell_s:g} 秒，要求 {d.min_desk_dwell_s:g} 秒"
     )
 

@@ -116,36 +116,16 @@ def scenario_dir(tmp_path: Path) -> Path:
 def test_eval_runs_files_it_has_never_seen_and_scores_them(
     scenario_dir: Path, encoded_cache: Path, tmp_path: Path, detector: object
 ) -> None:
-    config = tmp_path / "eval-config.yaml"
-    config.write_text(
-        textwrap.dedent(CONFIG) + f"detector:\n  models_dir: {MODELS_DIR}\n  model: {MODEL_NAME}\n"
-    )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "patrol.cli",
-            "eval",
-            "--scenarios",
-            str(scenario_dir),
-            "--config",
-            str(config),
-            "--json",
-            "--workers",
-            "3",
-            "--min-precision",
-            "0.95",
-            "--min-recall",
-            "0.9",
-            "--cache-dir",
-            str(encoded_cache),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=400,
-        # A fresh machine: ultralytics writes its settings file and must not say so on stdout.
-        env={**os.environ, "YOLO_CONFIG_DIR": str(tmp_path / "ultralytics")},
+    result = _patrol_eval(
+        scenario_dir,
+        encoded_cache,
+        tmp_path,
+        "--workers",
+        "3",
+        "--min-precision",
+        "0.95",
+        "--min-recall",
+        "0.9",
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
@@ -186,33 +166,7 @@ def test_eval_runs_files_it_has_never_seen_and_scores_them(
 def test_eval_together_patrols_every_scenario_at_once_and_reports_the_shortfall(
     scenario_dir: Path, encoded_cache: Path, tmp_path: Path, detector: object
 ) -> None:
-    config = tmp_path / "eval-config.yaml"
-    config.write_text(
-        textwrap.dedent(CONFIG) + f"detector:\n  models_dir: {MODELS_DIR}\n  model: {MODEL_NAME}\n"
-    )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "patrol.cli",
-            "eval",
-            "--scenarios",
-            str(scenario_dir),
-            "--config",
-            str(config),
-            "--json",
-            "--together",
-            "--look-workers",
-            "2",
-            "--cache-dir",
-            str(encoded_cache),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=400,
-        env={**os.environ, "YOLO_CONFIG_DIR": str(tmp_path / "ultralytics")},
-    )
+    result = _patrol_eval(scenario_dir, encoded_cache, tmp_path, "--together", "--look-workers", "2")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
 
@@ -234,3 +188,35 @@ def test_eval_together_patrols_every_scenario_at_once_and_reports_the_shortfall(
     assert together["random_looks_wanted"] >= 3
     assert 0 <= together["random_looks_shed"] <= together["random_looks_wanted"]
     assert "together, 2 look workers:" in result.stderr
+
+
+def _patrol_eval(
+    scenario_dir: Path, cache: Path, tmp_path: Path, *options: str
+) -> subprocess.CompletedProcess[str]:
+    """`patrol eval --json` over the folder as a user runs it, with the test's short clips."""
+    config = tmp_path / "eval-config.yaml"
+    config.write_text(
+        textwrap.dedent(CONFIG) + f"detector:\n  models_dir: {MODELS_DIR}\n  model: {MODEL_NAME}\n"
+    )
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "patrol.cli",
+            "eval",
+            "--scenarios",
+            str(scenario_dir),
+            "--config",
+            str(config),
+            "--json",
+            "--cache-dir",
+            str(cache),
+            *options,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=400,
+        # A fresh machine: ultralytics writes its settings file and must not say so on stdout.
+        env={**os.environ, "YOLO_CONFIG_DIR": str(tmp_path / "ultralytics")},
+    )
