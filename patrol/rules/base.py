@@ -118,6 +118,23 @@ class Rule(Protocol):
     def evaluate(self, look: Look, now: datetime) -> Verdict: ...
 
 
+def awaiting_confirmation(
+    event_type: EventType,
+    first_seen_at: datetime,
+    now: datetime,
+    confirm_after_s: float,
+    details: RuleDetails,
+) -> Verdict | None:
+    """The suspect verdict, with its follow-up, while a condition first seen at `first_seen_at`
+    has not yet lasted `confirm_after_s`; None once it has, and the rule's finding stands."""
+    waited_s = (now - first_seen_at).total_seconds()
+    if waited_s >= confirm_after_s:
+        return None
+    return Verdict(
+        event_type, VerdictState.SUSPECT, follow_up_in_s=confirm_after_s - waited_s, details=details
+    )
+
+
 @dataclass(frozen=True)
 class RuleTiming:
     """When a rule applies, judged on the schools' local clock."""

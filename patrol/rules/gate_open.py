@@ -38,6 +38,7 @@ from patrol.rules.base import (
     RuleTiming,
     Verdict,
     VerdictState,
+    awaiting_confirmation,
     local_clock,
 )
 from patrol.rules.spec import LookNeeds, RuleContext, RuleSpec, zone_name
@@ -228,14 +229,11 @@ class GateOpenRule:
             confirm_after_s=self.confirm_after_s,
             first_open_at=self.first_open_at,
         )
-        waited_s = (now - self.first_open_at).total_seconds()
-        if waited_s < self.confirm_after_s:
-            return Verdict(
-                self.event_type,
-                VerdictState.SUSPECT,
-                follow_up_in_s=self.confirm_after_s - waited_s,
-                details=details,
-            )
+        suspect = awaiting_confirmation(
+            self.event_type, self.first_open_at, now, self.confirm_after_s, details
+        )
+        if suspect is not None:
+            return suspect
         # The closed view beside the gate as it is now, so the officer sees what is wrong.
         comparison = Comparison(
             _crop(look.reference_views[CLOSED], self.zone),

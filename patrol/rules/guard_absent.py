@@ -21,6 +21,7 @@ from patrol.rules.base import (
     RuleTiming,
     Verdict,
     VerdictState,
+    awaiting_confirmation,
     local_clock,
 )
 from patrol.rules.spec import LookNeeds, RuleContext, RuleSpec, zone_name
@@ -69,7 +70,6 @@ class GuardAbsentRule:
             return Verdict(self.event_type, VerdictState.CLEAR)
         if self.first_short_at is None:
             self.first_short_at = now
-        waited_s = (now - self.first_short_at).total_seconds()
         details = GuardAbsentDetails(
             zone=self.zone.name,
             persons_in_zone=most,
@@ -77,13 +77,11 @@ class GuardAbsentRule:
             confirm_after_s=self.confirm_after_s,
             first_short_at=self.first_short_at,
         )
-        if waited_s < self.confirm_after_s:
-            return Verdict(
-                self.event_type,
-                VerdictState.SUSPECT,
-                follow_up_in_s=self.confirm_after_s - waited_s,
-                details=details,
-            )
+        suspect = awaiting_confirmation(
+            self.event_type, self.first_short_at, now, self.confirm_after_s, details
+        )
+        if suspect is not None:
+            return suspect
         summary = summary_en(details, now, self.timing.timezone)
         return Verdict(self.event_type, VerdictState.FINDING, summary, details=details)
 
