@@ -534,6 +534,7 @@ def _reset_reference(args: argparse.Namespace) -> int:
 def _take_view(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
+    from patrol.cameras import build_sites
     from patrol.rules.registry import RULES
     from patrol.service import open_store
     from patrol.snapshots import CameraSnapshots
@@ -557,6 +558,10 @@ def _take_view(args: argparse.Namespace) -> int:
         return 1
     store = open_store(config, config_path=args.config)
     try:
+        # The view belongs to the camera's row, which the patrol writes at its start: a view
+        # taken before the patrol first ran writes the config's sites as that start would.
+        schools, cameras = build_sites(config)
+        store.sync_sites(schools, [camera.record() for camera in cameras])
         view = LabelledView(args.camera, args.label, picture, datetime.now(UTC), "cli")
         store.views.save(view)
     finally:
