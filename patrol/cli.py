@@ -8,10 +8,13 @@ import logging
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from patrol.config import ConfigError, PatrolConfig, config_secrets, load_config
 from patrol.logs import configure_logging
+
+if TYPE_CHECKING:
+    from patrol.county.status import StatusPort
 
 log = logging.getLogger("patrol")
 
@@ -185,6 +188,15 @@ def _parser() -> argparse.ArgumentParser:
                 "--migrate",
                 action="store_true",
                 help="upgrade an older database schema first (the demo always does)",
+            )
+        if name in ("planner", "worker"):
+            command.add_argument(
+                "--status-port",
+                type=int,
+                help="answer /healthz, /readyz and /metrics (with api.metrics_token) on this port",
+            )
+            command.add_argument(
+                "--status-host", default="127.0.0.1", help="address of --status-port (default 127.0.0.1)"
             )
         if name == "worker":
             command.add_argument(
@@ -621,7 +633,7 @@ def _planner(args: argparse.Namespace) -> int:
     store = open_store(file_config, migrate=args.migrate, config_path=args.config)
     try:
         config, directory = include_imported_cameras(file_config, store)
-        run_planner(config, store, directory)
+        run_planner(config, store, directory, _status_port(args, config))
     finally:
         store.close()
     return 0
@@ -638,10 +650,21 @@ def _worker(args: argparse.Namespace) -> int:
     store = open_store(file_config, migrate=args.migrate, config_path=args.config)
     try:
         config, directory = include_imported_cameras(file_config, store)
-        start_worker(config, store, args.concurrency, directory)
+        start_worker(config, store, args.concurrency, directory, _status_port(args, config))
     finally:
         store.close()
     return 0
+
+
+def _status_port(args: argparse.Namespace, config: PatrolConfig) -> StatusPort | None:
+    from patrol.county.status import StatusPort
+    from patrol.service import metrics_token
+
+    if args.status_port is None:
+        return None
+    if not 0 <= args.status_port <= 65535:
+        raise SystemExit(f"--status-port must be from 0 to 65535, not {args.status_port}")
+    return StatusPort(args.status_host, args.status_port, metrics_token(config))
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -56,6 +56,16 @@ class SiteFigures:
 
 
 @dataclass(frozen=True)
+class BrokerFigures:
+    """The county planner's orders: aggregates only, never a look time."""
+
+    active: bool  # this planner holds the lease; a standby says 0
+    orders_waiting: int  # in the broker's queue, not yet taken by a worker
+    orders_in_flight: int  # sent and not yet done
+    looks_lost: int  # no worker took them, or one took them and sent no word
+
+
+@dataclass(frozen=True)
 class OutboxFigures:
     sent: int
     failed: int
@@ -119,6 +129,9 @@ class PatrolMetrics:
     def watch_outboxes(self, figures: Callable[[], dict[str, OutboxFigures]]) -> None:
         self._sources.outboxes = figures
 
+    def watch_broker(self, figures: Callable[[], BrokerFigures]) -> None:
+        self._sources.broker = figures
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
 
@@ -145,6 +158,7 @@ class _Sources(Collector):
         self.planner: Callable[[], PlannerFigures] | None = None
         self.site: Callable[[], SiteFigures] | None = None
         self.outboxes: Callable[[], dict[str, OutboxFigures]] | None = None
+        self.broker: Callable[[], BrokerFigures] | None = None
 
     def describe(self) -> list[Metric]:
         return []  # the families depend on which sources are watched
@@ -166,6 +180,8 @@ class _Sources(Collector):
                 yield from _site_metrics(site)
         if self.outboxes is not None:
             yield from _outbox_metrics(self.outboxes())
+        if self.broker is not None:
+            yield from _broker_metrics(self.broker())
 
 
 def _planner_metrics(figures: PlannerFigures) -> Iterator[Metric]:
@@ -250,6 +266,23 @@ def _outbox_metrics(outboxes: dict[str, OutboxFigures]) -> Iterator[Metric]:
         queued.add_metric([name], figures.queued)
     yield messages
     yield queued
+
+
+def _broker_metrics(figures: BrokerFigures) -> Iterator[Metric]:
+    yield _gauge("patrol_planner_active", "1 while this planner is the active one", int(figures.active))
+    yield _gauge(
+        "patrol_broker_orders_waiting",
+        "Look orders in the broker's queue, not yet taken",
+        figures.orders_waiting,
+    )
+    yield _gauge(
+        "patrol_broker_orders_in_flight", "Look orders sent and not yet done", figures.orders_in_flight
+    )
+    yield _counter(
+        "patrol_looks_lost",
+        "Look orders no worker took, or that a worker took and sent no word of, within the look timeout",
+        figures.looks_lost,
+    )
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:

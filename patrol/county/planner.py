@@ -64,6 +64,7 @@ class BrokerOrders:
         self._listener: threading.Thread | None = None
         self.lost = 0
         self.waiting = 0  # orders in the broker's queue, counted every few seconds
+        self.connected = False  # listening on the broker now
         self._waiting_counted_at = -float("inf")
 
     def listen(self, patrol: PlannerPatrol) -> None:
@@ -108,12 +109,14 @@ class BrokerOrders:
                     Consumer(connection, queues=[planner_queue], callbacks=[self._on_word], accept=["json"]),
                 ):
                     log.info("planner listening for the workers' word on %s", planner_queue.name)
+                    self.connected = True
                     while not self._stopping.is_set():
                         with contextlib.suppress(TimeoutError):
                             connection.drain_events(timeout=1.0)
                         self._give_up_lost()
                         self._count_waiting(connection)
             except Exception as exc:  # the broker went away: keep counting lost looks, reconnect
+                self.connected = False
                 log.warning("planner lost the broker (%s); reconnecting", type(exc).__name__)
                 self._give_up_lost()
                 self._stopping.wait(2.0)

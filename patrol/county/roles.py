@@ -17,11 +17,12 @@ from patrol.county.broker import celery_app, tell_planner
 from patrol.county.locks import PlannerLease
 from patrol.county.messages import OnDemandAsked
 from patrol.county.planner import BrokerOrders
+from patrol.county.status import RoleStatus, StatusPort, StatusServer
 from patrol.county.worker import WorkerLooks, run_worker, worker_name
 from patrol.hazards import HazardRegister
 from patrol.look import Looker
 from patrol.look_recorder import LookRecorder
-from patrol.metrics import PatrolMetrics
+from patrol.metrics import BrokerFigures, PatrolMetrics
 from patrol.runtime import Patrol, UnknownSchool, record_on_demand
 from patrol.store import OnDemandRecord, Store
 
@@ -41,13 +42,23 @@ def broker_url(config: PatrolConfig) -> str:
     return config.broker_url.get_secret_value()
 
 
-def run_planner(config: PatrolConfig, store: Store, directory: CameraDirectory | None = None) -> None:
+def run_planner(
+    config: PatrolConfig,
+    store: Store,
+    directory: CameraDirectory | None = None,
+    status_port: StatusPort | None = None,
+) -> None:
     """Blocks until SIGTERM or Ctrl-C. A standby waits for the active planner's lease.
-    `directory`: the imported cameras, read again every `registry.refresh_s` while active."""
+    `directory`: the imported cameras, read again every `registry.refresh_s` while active.
+    `status_port`: where /healthz, /readyz and /metrics answer, standby or active."""
     app = celery_app(broker_url(config))
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     lease = PlannerLease(store.engine)
+    metrics = PatrolMetrics()
+    duty = PlannerDuty(store)
+    metrics.watch_broker(duty.broker_figures)
+    status = _serve_status("planner", metrics, duty, status_port)
     log.info("planner waiting to be the active one")
     try:
         if not lease.wait(stopping):
@@ -57,15 +68,14 @@ def run_planner(config: PatrolConfig, store: Store, directory: CameraDirectory |
         store.sync_sites(schools, [camera.record() for camera in cameras])
         clock = SystemClock()
         last_looked = {camera_id: at.timestamp() for camera_id, at in store.last_looked().items()}
-        patrol = Patrol.from_config(
-            config, cameras, store, None, clock, PatrolMetrics(), last_looked=last_looked
-        )
+        patrol = Patrol.from_config(config, cameras, store, None, clock, metrics, last_looked=last_looked)
         orders = BrokerOrders(app, store, look_timeout_s=config.sampling.look_timeout_s)
         orders.listen(patrol)
         now = clock.now()
         for camera_id, at in store.follow_ups_wanted().items():
             patrol.follow_up_wanted(camera_id, max((at - now).total_seconds(), 0.0))
         patrol.start(orders)
+        duty.became_active(patrol, orders)
         refresh = None
         if directory is not None:
             from patrol.registry.refresh import start_camera_refresh
@@ -80,6 +90,7 @@ def run_planner(config: PatrolConfig, store: Store, directory: CameraDirectory |
                     log_figures(patrol, orders)
                     next_figures = time.monotonic() + _FIGURES_EVERY_S
                 if not lease.still_held():
+                    duty.lease_lost = True
                     log.error("planner lost its lease in the database; stopping so a standby takes over")
                     break
         except KeyboardInterrupt:
@@ -91,6 +102,78 @@ def run_planner(config: PatrolConfig, store: Store, directory: CameraDirectory |
             log_figures(patrol, orders)
     finally:
         lease.release()
+        if status is not None:
+            status.stop()
+
+
+class PlannerDuty:
+    """What the planner's /readyz and broker figures read: a standby is ready while the database
+    answers (it must be, to take over); the active one while its dispatcher patrols, its lease
+    holds and it hears the broker."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._patrol: Patrol | None = None
+        self._orders: BrokerOrders | None = None
+        self.lease_lost = False
+
+    def became_active(self, patrol: Patrol, orders: BrokerOrders) -> None:
+        self._orders = orders
+        self._patrol = patrol  # last: a reader that sees the patrol sees its orders
+
+    def state(self) -> str:
+        return "standby" if self._patrol is None else "active"
+
+    def problems(self) -> list[str]:
+        if self._patrol is None or self._orders is None:
+            return database_problems(self._store)
+        reasons = []
+        if self.lease_lost:
+            reasons.append("the planner lost its lease in the database")
+        problem = self._patrol.readiness_problem()
+        if problem is not None:
+            reasons.append(problem)
+        if not self._orders.connected:
+            reasons.append("the planner is not connected to the broker")
+        return reasons
+
+    def broker_figures(self) -> BrokerFigures:
+        orders = self._orders
+        if self._patrol is None or orders is None:
+            return BrokerFigures(active=False, orders_waiting=0, orders_in_flight=0, looks_lost=0)
+        return BrokerFigures(
+            active=True,
+            orders_waiting=orders.waiting,
+            orders_in_flight=orders.in_flight(),
+            looks_lost=orders.lost,
+        )
+
+
+def database_problems(store: Store) -> list[str]:
+    try:
+        store.list_schools()  # the cheapest read: one small table
+    except Exception as exc:
+        # The error text may name the server; keep it in the log, not the answer.
+        log.warning("readiness: database unreachable: %s", exc)
+        return [f"database unreachable ({type(exc).__name__})"]
+    return []
+
+
+def _serve_status(
+    role: str,
+    metrics: PatrolMetrics,
+    duty: PlannerDuty | None,
+    where: StatusPort | None,
+    store: Store | None = None,
+) -> StatusServer | None:
+    if where is None:
+        return None
+    if duty is not None:
+        status = RoleStatus(role, metrics, duty.problems, duty.state)
+    else:
+        assert store is not None
+        status = RoleStatus(role, metrics, lambda: database_problems(store))
+    return StatusServer(status, where).start()
 
 
 def log_figures(patrol: Patrol, orders: BrokerOrders) -> None:
@@ -108,11 +191,16 @@ def log_figures(patrol: Patrol, orders: BrokerOrders) -> None:
 
 
 def start_worker(
-    config: PatrolConfig, store: Store, concurrency: int, directory: CameraDirectory | None = None
+    config: PatrolConfig,
+    store: Store,
+    concurrency: int,
+    directory: CameraDirectory | None = None,
+    status_port: StatusPort | None = None,
 ) -> None:
     """Blocks; Celery's warm shutdown on SIGTERM lets looks under way finish and be recorded.
     `directory`: the imported cameras, read again every `registry.refresh_s` and whenever an
-    order names a camera this worker does not know as the planner did."""
+    order names a camera this worker does not know as the planner did.
+    `status_port`: where /healthz, /readyz and /metrics answer."""
     from detectors.manifest import ModelError
     from patrol.detection import build_detector
     from patrol.registry.refresh import CameraRefresh, start_camera_refresh
@@ -140,11 +228,14 @@ def start_worker(
         refresh = start_camera_refresh(config, directory, [looks])
         looks.read_cameras_with(refresh)
     log.info("worker %s: %d cameras, %d looks at a time", looks.name, len(cameras), concurrency)
+    status = _serve_status(f"worker {looks.name}", metrics, None, status_port, store)
     try:
         run_worker(app, looks, concurrency)
     finally:
         if refresh is not None:
             refresh.stop()
+        if status is not None:
+            status.stop()
 
 
 class PlannerByBroker:

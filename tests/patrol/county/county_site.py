@@ -19,6 +19,7 @@ import yaml
 from tests.conftest import REPO, free_port
 
 PASSWORD = "County-Camera-Secret-77a1"
+METRICS_TOKEN = "County-Metrics-Token-5c2e"
 EXPECTED = {
     "xihe-booth": "guard_absent",
     "xihe-gate": "unregistered_entry",
@@ -92,7 +93,7 @@ class Processes:
                 cwd=REPO,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env={**os.environ, "PATROL_CAMERA_PASSWORD": PASSWORD},
+                env={**os.environ, "PATROL_CAMERA_PASSWORD": PASSWORD, "PATROL_METRICS_TOKEN": METRICS_TOKEN},
             )
         self.running[name] = process
         return process

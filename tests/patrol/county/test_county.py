@@ -30,8 +30,15 @@ from kombu import Connection
 from sqlalchemy import Engine, create_engine, text
 
 from patrol.county.broker import LOOKS_QUEUE, looks_queue
-from tests.conftest import REPO, postgres_database
-from tests.patrol.county.county_site import EXPECTED, PASSWORD, Processes, county_config, rabbitmq_vhost
+from tests.conftest import REPO, free_port, postgres_database
+from tests.patrol.county.county_site import (
+    EXPECTED,
+    METRICS_TOKEN,
+    PASSWORD,
+    Processes,
+    county_config,
+    rabbitmq_vhost,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -53,6 +60,7 @@ class County:
     api: str
     token: str
     started: float
+    status: dict[str, str]  # the planners' and worker-1's status ports, by process name
 
 
 @pytest.fixture(scope="module")
@@ -83,17 +91,24 @@ def county(tmp_path_factory: pytest.TempPathFactory, detector) -> Iterator[Count
         try:
             processes.start("simulator", "simulate")
             _wait_for(lambda: _listens(simulator_port), 120, "the simulator's RTSP server")
-            processes.start("planner-a", "planner")
+            status = {
+                name: f"http://127.0.0.1:{free_port()}" for name in ("planner-a", "planner-b", "worker-1")
+            }
+
+            def status_port(name: str) -> tuple[str, str]:
+                return "--status-port", status[name].rsplit(":", 1)[1]
+
+            processes.start("planner-a", "planner", *status_port("planner-a"))
             _wait_for(
                 lambda: "planner active" in processes.log("planner-a"), 60, "the first planner to start"
             )
-            processes.start("planner-b", "planner")
-            processes.start("worker-1", "worker", "--concurrency", "2")
+            processes.start("planner-b", "planner", *status_port("planner-b"))
+            processes.start("worker-1", "worker", "--concurrency", "2", *status_port("worker-1"))
             processes.start("worker-2", "worker", "--concurrency", "2")
             processes.start("api", "serve")
             api = f"http://127.0.0.1:{api_port}"
             _wait_for(lambda: _answers(f"{api}/healthz"), 60, "the API")
-            yield County(processes, database, broker_url, api, token, time.time())
+            yield County(processes, database, broker_url, api, token, time.time(), status)
         finally:
             processes.stop_all()
             database.dispose()
@@ -247,6 +262,42 @@ def test_a_camera_imported_while_the_county_runs_is_planned_and_looked_at(county
     assert f"imported cameras changed: 1 added ({camera_id})" in _planner_logs(county.processes)
 
 
+def test_every_role_answers_on_its_status_port(county: County) -> None:
+    """The planners and a worker serve no API, yet the county's monitoring sees each: liveness,
+    readiness with the planner's state, and Prometheus figures behind the metrics token."""
+    status = county.status
+    _wait_for(lambda: _answers(f"{status['worker-1']}/readyz"), 60, "worker-1's status port")
+    answers = {name: httpx.get(f"{url}/readyz", timeout=5) for name, url in status.items()}
+    assert {name: (a.status_code, a.json()["state"]) for name, a in answers.items()} == {
+        "planner-a": (200, "active"),
+        "planner-b": (200, "standby"),
+        "worker-1": (200, "running"),
+    }, {name: a.text for name, a in answers.items()}
+    assert httpx.get(f"{status['planner-b']}/healthz", timeout=5).json() == {
+        "status": "ok",
+        "role": "planner",
+    }
+    assert httpx.get(f"{status['planner-a']}/metrics", timeout=5).status_code == 401
+    bearer = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    figures = {
+        name: httpx.get(f"{url}/metrics", headers=bearer, timeout=5).text for name, url in status.items()
+    }
+    assert "patrol_planner_active 1.0" in figures["planner-a"]
+    assert "patrol_planner_active 0.0" in figures["planner-b"]
+    for series in (
+        "patrol_broker_orders_waiting",
+        "patrol_looks_lost_total",
+        "patrol_planner_demand_workers",
+    ):
+        assert f"\n{series} " in figures["planner-a"], series
+    looks = re.findall(
+        r'^patrol_looks_total\{kind="\w+",outcome="\w+"\} (\d+\.\d+)$', figures["worker-1"], re.M
+    )
+    assert looks and sum(float(n) for n in looks) >= 1, figures["worker-1"][:2000]
+    assert "patrol_look_duration_seconds_bucket" in figures["worker-1"]
+    assert not any(PASSWORD in text for text in figures.values())
+
+
 def test_the_standby_planner_takes_over_and_keeps_every_gap(county: County) -> None:
     processes = county.processes
     killed = time.monotonic()
@@ -254,6 +305,10 @@ def test_the_standby_planner_takes_over_and_keeps_every_gap(county: County) -> N
     processes.kill("planner-a")
     _wait_for(lambda: "planner active" in processes.log("planner-b"), 30, "the standby to take over")
     print(f"standby active {time.monotonic() - killed:.1f} s after the kill")
+    standby = f"{county.status['planner-b']}/readyz"
+    _wait_for(
+        lambda: _answers(standby) and httpx.get(standby).json()["state"] == "active", 10, "its readiness"
+    )
     time.sleep(TAKEOVER_WATCH_S)
     with county.database.connect() as connection:
         rows = connection.execute(
