@@ -6,21 +6,22 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from api.auth import AuditPageDep, PageViewerDep, Viewer
 from api.catalogue import LANGUAGES, catalogue, enum_labels, label
 from api.deps import NowDep, SecretsDep, SettingsDep, StoreDep
 from api.pages import not_found_page, page_language, render
+from api.params import EventId, EventStatusFilter, EventTypeFilter, SiteId
 from api.routes.audit import read_audit
-from api.routes.events import ID_PATTERN, MAX_ID, evidence_url, first_evidence_url
+from api.routes.events import evidence_url, first_evidence_url
 from api.routes.live import overview
 from api.summaries import summary
 from patrol.accounts import Permission
 from patrol.rules.registry import RULES, rule_spec
 from patrol.store import EventNotFound, EventRecord, Store
-from patrol.types import AuditAction, DecisionReason, EventStatus, EventType
+from patrol.types import AuditAction, DecisionReason, EventStatus
 from streams.redact import Secrets
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
@@ -85,9 +86,9 @@ def dashboard(
     viewer: PageViewerDep,
     secrets: SecretsDep,
     now: NowDep,
-    school: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
-    event_type: Annotated[EventType | None, Query(alias="type")] = None,
-    event_status: Annotated[EventStatus | None, Query(alias="status")] = None,
+    school: SiteId = None,
+    event_type: EventTypeFilter = None,
+    event_status: EventStatusFilter = None,
     hours: Annotated[int | None, Query(ge=1, le=24 * 366)] = None,
 ) -> HTMLResponse:
     lang = page_language(request)
@@ -165,7 +166,7 @@ def event_page(
     store: StoreDep,
     viewer: PageViewerDep,
     secrets: SecretsDep,
-    event_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    event_id: EventId,
 ) -> HTMLResponse:
     lang = page_language(request)
     t = catalogue(lang)

@@ -3,9 +3,9 @@ officers, cleared by a later patrol look; and the rectification notice per hazar
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Request, Response, status
 
 from api.audit import audit
 from api.auth import DeciderDep, ExporterDep, HazardManagerDep, Viewer, ViewerDep
@@ -19,7 +19,9 @@ from api.hazard_schemas import (
     HazardsPublic,
     HazardVerifyRequest,
 )
-from api.routes.events import ID_PATTERN, MAX_ID, NOT_FOUND
+from api.params import MAX_ID, SiteId
+from api.routes.events import NOT_FOUND
+from api.schemas import Responses
 from patrol.hazards import EscalationLevel, HazardRecord, HazardRegister, HazardState
 from patrol.reports.documents import NoticeFacts, notice_pdf
 from patrol.store import Store
@@ -29,9 +31,7 @@ from streams.redact import Secrets
 router = APIRouter(prefix="/hazards", tags=["hazards"])
 
 HazardId = Annotated[int, Path(ge=1, le=MAX_ID, description="Hazard id")]
-PDF: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/pdf": {}}, "description": "The notice"}
-}
+PDF: Responses = {200: {"content": {"application/pdf": {}}, "description": "The notice"}}
 
 
 def issuer(viewer: Viewer, request: Request) -> str:
@@ -43,7 +43,7 @@ def list_hazards(
     store: StoreDep,
     viewer: ViewerDep,
     now: NowDep,
-    school: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+    school: SiteId = None,
     state: HazardState | None = None,
     level: EscalationLevel | None = None,
     overdue: bool | None = None,

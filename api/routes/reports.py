@@ -13,7 +13,7 @@ from api.catalogue import label
 from api.deps import NowDep, StoreDep, get_secrets, get_settings
 from api.errors import unprocessable
 from api.hazard_schemas import StatsPublic
-from api.routes.events import AwareUtc
+from api.params import AwareUtc
 from api.routes.hazards import issuer
 from patrol.hazards import HazardRegister
 from patrol.reports.documents import FindingRow, ReportData, report_csv, report_pdf, report_xlsx
