@@ -33,6 +33,7 @@ from api.settings import ApiSettings
 from patrol.accounts import Accounts, Jurisdictions
 from patrol.clock import Clock, SystemClock
 from patrol.config.schema import SamplingConfig
+from patrol.hazards import HazardRegister
 from patrol.metrics import PatrolMetrics, site_figures
 from patrol.store import Store
 from patrol.store.schema import Migrations
@@ -81,6 +82,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.hazards = HazardRegister(store)
     app.state.patrol = patrol
     app.state.accounts = accounts
     app.state.jurisdictions = jurisdictions

@@ -12,6 +12,7 @@ from api.limits import ApiLimits
 from api.settings import ApiSettings
 from patrol.accounts import Accounts, Jurisdictions
 from patrol.clock import Clock
+from patrol.hazards import HazardRegister
 from patrol.metrics import PatrolMetrics
 from patrol.store import OnDemandRecord, Store
 from patrol.store.schema import Migrations
@@ -73,6 +74,10 @@ def get_snapshots(request: Request) -> SnapshotTaker | None:
     return cast(SnapshotTaker | None, request.app.state.snapshots)
 
 
+def get_hazards(request: Request) -> HazardRegister:
+    return cast(HazardRegister, request.app.state.hazards)
+
+
 def get_templates(request: Request) -> Jinja2Templates:
     return cast(Jinja2Templates, request.app.state.templates)
 
@@ -109,6 +114,7 @@ PatrolDep = Annotated[PatrolControl | None, Depends(get_patrol)]
 AccountsDep = Annotated[Accounts, Depends(get_accounts)]
 JurisdictionsDep = Annotated[Jurisdictions, Depends(get_jurisdictions)]
 SnapshotsDep = Annotated[SnapshotTaker | None, Depends(get_snapshots)]
+HazardsDep = Annotated[HazardRegister, Depends(get_hazards)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 MetricsDep = Annotated[PatrolMetrics, Depends(get_metrics)]

@@ -44,6 +44,10 @@ class ErrorPublic(PublicModel):
     detail: str
 
 
+# Answers a route documents beyond its own (status code -> OpenAPI response).
+Responses = dict[int | str, dict[str, Any]]
+
+
 class EvidencePublic(PublicModel):
     sha256: str = Field(description="SHA-256 of the file, checked again each time it is served")
     created_at: datetime

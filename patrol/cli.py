@@ -583,7 +583,7 @@ def _take_view(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from patrol.service import run
+    from patrol.serving import run
 
     run(_load(args.config), with_simulator=False, migrate=args.migrate, config_path=args.config)
     return 0
@@ -591,13 +591,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from patrol.registry.refresh import CameraUser, start_camera_refresh
-    from patrol.service import (
-        camera_importer,
-        include_imported_cameras,
-        open_accounts,
-        open_store,
-        serve_api,
-    )
+    from patrol.service import camera_importer, include_imported_cameras, open_accounts, open_store
+    from patrol.serving import serve_api
     from patrol.snapshots import CameraSnapshots
 
     file_config = _load(args.config)
@@ -668,7 +663,8 @@ def _status_port(args: argparse.Namespace, config: PatrolConfig) -> StatusPort |
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from patrol.service import ensure_demo_metrics_token, ensure_demo_password, metrics_token, run
+    from patrol.service import ensure_demo_metrics_token, ensure_demo_password, metrics_token
+    from patrol.serving import run
 
     ensure_demo_password()
     new_token = ensure_demo_metrics_token()

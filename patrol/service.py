@@ -1,20 +1,18 @@
-"""Putting the parts together: store, detector, patrol, optional simulator, and the API server."""
+"""Putting the patrol's parts together: store, accounts, detector, patrol, retention, optional simulator.
+
+Serving the API on top of them is `patrol.serving`'s job: nothing here imports `api`."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import secrets
 import sys
-from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-import uvicorn
-
-from patrol.accounts import Accounts, Jurisdictions
+from patrol.accounts import Accounts
 from patrol.cameras import build_sites
 from patrol.clock import SystemClock
 from patrol.config import PatrolConfig, config_secrets
@@ -23,7 +21,6 @@ from patrol.look import Looker
 from patrol.metrics import OutboxFigures, PatrolMetrics
 from patrol.notify import Notifier
 from patrol.runtime import Patrol
-from patrol.snapshots import CameraSnapshots
 from patrol.store import Store, sqlite_url
 from patrol.store.retention import DailyPrune, RetentionPolicy
 from patrol.store.schema import prepare_schema
@@ -31,7 +28,6 @@ from patrol.stream_slots import StreamSlots
 from patrol.types import Role
 
 if TYPE_CHECKING:
-    from api.deps import PatrolControl
     from patrol.registry.directory import CameraDirectory
     from patrol.registry.importer import CameraImporter
     from streams.simulator import SimulatorServer
@@ -141,105 +137,12 @@ def build_patrol(
     return Patrol.from_config(config, cameras, store, looker, clock, metrics, slots=slots)
 
 
-def serve_api(
-    config: PatrolConfig,
-    store: Store,
-    accounts: Accounts,
-    patrol: PatrolControl | None,
-    metrics: PatrolMetrics | None = None,
-    slots: StreamSlots | None = None,
-    camera_import: CameraImporter | None = None,
-    snapshots: CameraSnapshots | None = None,
-) -> None:
-    """Blocks until Ctrl-C or SIGTERM; uvicorn handles both signals and shuts down gracefully.
-
-    `slots` are the patrol's stream slots when it runs in this process; the snapshots share them.
-    `camera_import` takes registry sheets (POST /api/v1/cameras/import); see `camera_importer`.
-    `snapshots`: the config's cameras' by default.
-    """
-    from api.app import create_app
-    from api.settings import ApiSettings
-
-    app = create_app(
-        ApiSettings(
-            timezone=config.timezone,
-            secure_cookies=config.api.secure_cookies,
-            metrics_token=metrics_token(config),
-            max_body_bytes=config.api.max_body_bytes,
-            docs=config.api.docs,
-            snapshots_per_user_per_minute=config.api.snapshots_per_user_per_minute,
-            live_feeds_per_user=config.api.live_feeds_per_user,
-            on_demand_cooldown_s=config.api.on_demand_cooldown_s,
-            report_max_findings=config.api.report_max_findings,
-        ),
-        store,
-        patrol,
-        accounts=accounts,
-        jurisdictions=Jurisdictions.from_config(config.jurisdictions),
-        snapshots=snapshots or CameraSnapshots.from_config(config),
-        metrics=metrics,
-        stream_slots=slots or StreamSlots(config.sampling.max_streams_per_school),
-        secrets=config_secrets(config),
-        camera_import=camera_import,
-    )
-    # Open live feeds (dashboards) would otherwise hold a Ctrl-C up for as long as they stay.
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host=config.api.host, port=config.api.port, log_config=None, timeout_graceful_shutdown=3
-        )
-    )
-    log.info("dashboard on http://%s:%d/", config.api.host, config.api.port)
-    # uvicorn re-raises the Ctrl-C it already handled; by then the shutdown was clean.
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run()
-
-
 def camera_importer(file_config: PatrolConfig, store: Store) -> CameraImporter:
     """Imports registry sheets against the config as its file says (before the imported cameras
     join it: those may be imported again)."""
     from patrol.registry.importer import CameraImporter
 
     return CameraImporter(file_config, store, onvif_timeout_s=file_config.sampling.open_timeout_s)
-
-
-def run(file_config: PatrolConfig, *, with_simulator: bool, migrate: bool, config_path: Path) -> None:
-    from patrol.registry.refresh import start_camera_refresh
-
-    store = open_store(file_config, migrate=migrate, config_path=config_path)
-    with ExitStack() as running:
-        running.callback(store.close)
-        config, directory = include_imported_cameras(file_config, store)
-        metrics = PatrolMetrics()
-        notifier = Notifier.from_config(config.notify)
-        notifier.start()
-        running.callback(notifier.stop)
-        store.add_listener(notifier)
-        metrics.watch_outboxes(lambda: outbox_figures(notifier))
-        accounts = open_accounts(config, store)
-        if with_simulator:
-            ensure_demo_users(config, accounts)
-            simulator = start_simulator(config)
-            running.callback(simulator.stop)
-        # One set of stream slots for the patrol's looks and the officers' snapshots.
-        slots = StreamSlots(config.sampling.max_streams_per_school)
-        patrol = build_patrol(config, store, metrics, slots)
-        patrol.start()
-        running.callback(patrol.stop)
-        snapshots = CameraSnapshots.from_config(config)
-        running.callback(start_camera_refresh(config, directory, [patrol, snapshots]).stop)
-        policy = retention_policy(config)
-        if policy.deletes_anything:
-            running.callback(start_daily_prune(store, policy).stop)
-        serve_api(
-            config,
-            store,
-            accounts,
-            patrol,
-            metrics,
-            slots,
-            camera_importer(file_config, store),
-            snapshots,
-        )
 
 
 def retention_policy(config: PatrolConfig) -> RetentionPolicy:

@@ -8,8 +8,8 @@ from fastapi import APIRouter, HTTPException, Path, Query
 
 from api.auth import AuditReaderDep
 from api.deps import SecretsDep, StoreDep
-from api.routes.events import MAX_ID, AwareUtc, Responses
-from api.schemas import AuditEntryPublic, AuditPublic, ErrorPublic
+from api.params import MAX_ID, AwareUtc, Offset
+from api.schemas import AuditEntryPublic, AuditPublic, ErrorPublic, Responses
 from patrol.store import Store
 from patrol.types import AuditAction
 from streams.redact import NO_SECRETS, Secrets
@@ -59,7 +59,7 @@ def list_audit(
     action: AuditAction | None = None,
     since: Annotated[AwareUtc | None, Query(description="Entries at or after this time")] = None,
     until: Annotated[AwareUtc | None, Query(description="Entries before this time")] = None,
-    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPublic:
     """A station's supervisor sees entries about the station's schools and the station's own logins."""

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from api.auth import AuditPageDep, PageViewerDep, Viewer
+from api.auth import AuditPageDep, PageViewerDep, Viewer, ViewerDep
 from api.catalogue import LANGUAGES, catalogue, enum_labels, label
 from api.deps import NowDep, SecretsDep, SettingsDep, StoreDep
 from api.pages import not_found_page, page_language, render
+from api.params import EventId, EventStatusFilter, EventTypeFilter, SiteId
 from api.routes.audit import read_audit
-from api.routes.events import ID_PATTERN, MAX_ID, evidence_url, first_evidence_url
+from api.routes.events import evidence_url, first_evidence_url
 from api.routes.live import overview
+from api.settings import ApiSettings
 from api.summaries import summary
 from patrol.accounts import Permission
 from patrol.rules.registry import RULES, rule_spec
@@ -77,6 +80,54 @@ def _row(
     }
 
 
+@dataclass(frozen=True)
+class Filters:
+    """The dashboard's filters, as its form and its script send them."""
+
+    school: str | None
+    event_type: EventType | None
+    event_status: EventStatus | None
+    hours: int | None
+
+
+def dashboard_filters(
+    school: SiteId = None,
+    event_type: EventTypeFilter = None,
+    event_status: EventStatusFilter = None,
+    hours: Annotated[int | None, Query(ge=1, le=24 * 366)] = None,
+) -> Filters:
+    return Filters(school, event_type, event_status, hours)
+
+
+FiltersDep = Annotated[Filters, Depends(dashboard_filters)]
+
+
+def _listed_rows(
+    request: Request,
+    settings: ApiSettings,
+    store: Store,
+    viewer: Viewer,
+    secrets: Secrets,
+    now: datetime,
+    filters: Filters,
+    names: tuple[dict[str, str], dict[str, str]],
+) -> tuple[list[dict[str, Any]], int]:
+    """The events table's rows for the filters, newest first, and how many events match;
+    `names`: the viewer's schools and cameras (`_names`)."""
+    events, count = store.list_events(
+        school_id=filters.school,
+        event_type=filters.event_type,
+        status=filters.event_status,
+        since=now - timedelta(hours=filters.hours) if filters.hours else None,
+        limit=EVENTS_SHOWN,
+        school_ids=viewer.school_ids,
+    )
+    lang = page_language(request)
+    schools, cameras = names
+    rows = [_row(request, event, lang, settings.zone, schools, cameras, secrets) for event in events]
+    return rows, count
+
+
 @router.get("/", response_class=HTMLResponse)
 def dashboard(
     request: Request,
@@ -85,32 +136,17 @@ def dashboard(
     viewer: PageViewerDep,
     secrets: SecretsDep,
     now: NowDep,
-    school: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
-    event_type: Annotated[EventType | None, Query(alias="type")] = None,
-    event_status: Annotated[EventStatus | None, Query(alias="status")] = None,
-    hours: Annotated[int | None, Query(ge=1, le=24 * 366)] = None,
+    filters: FiltersDep,
 ) -> HTMLResponse:
     lang = page_language(request)
     t = catalogue(lang)
-    zone = settings.zone
     schools, cameras = _names(store, viewer)
-    events, count = store.list_events(
-        school_id=school,
-        event_type=event_type,
-        status=event_status,
-        since=now - timedelta(hours=hours) if hours else None,
-        limit=EVENTS_SHOWN,
-        school_ids=viewer.school_ids,
-    )
+    rows, count = _listed_rows(request, settings, store, viewer, secrets, now, filters, (schools, cameras))
     config = {
-        "eventsUrl": request.url_for("list_events").path,
+        "rowsUrl": request.url_for("event_rows").path,
         "streamUrl": request.url_for("event_stream").path,
         "overviewUrl": request.url_for("get_overview").path,
-        "eventPageUrl": "/events/",
-        "limit": EVENTS_SHOWN,
         "refreshMs": round(settings.dashboard_refresh_s * 1000),
-        "timezone": settings.timezone,
-        "lang": lang,
         "labels": catalogue(lang),
         "schools": schools,
         "cameras": cameras,
@@ -119,14 +155,14 @@ def dashboard(
         request,
         "dashboard.html",
         {
-            "rows": [_row(request, event, lang, zone, schools, cameras, secrets) for event in events],
+            "rows": rows,
             "count": count,
             "overview": overview(store, viewer),
             "filters": {
-                "school": school or "",
-                "type": event_type.value if event_type else "",
-                "status": event_status.value if event_status else "",
-                "hours": str(hours or ""),
+                "school": filters.school or "",
+                "type": filters.event_type.value if filters.event_type else "",
+                "status": filters.event_status.value if filters.event_status else "",
+                "hours": str(filters.hours or ""),
             },
             "hour_options": [(n, t["dash.last_hours"].format(n=n)) for n in HOUR_OPTIONS],
             "school_options": config["schools"],
@@ -137,6 +173,41 @@ def dashboard(
         },
         viewer=viewer,
     )
+
+
+# The events table's rows are rendered here only (event_rows.html): in the page above, and for
+# its script, which fetches them as the filters change and as the live feed names an event.
+@router.get("/dashboard/rows", response_class=HTMLResponse)
+def event_rows(
+    request: Request,
+    settings: SettingsDep,
+    store: StoreDep,
+    viewer: ViewerDep,
+    secrets: SecretsDep,
+    now: NowDep,
+    filters: FiltersDep,
+) -> HTMLResponse:
+    """The rows for the filters; X-Total-Count says how many events match."""
+    rows, count = _listed_rows(request, settings, store, viewer, secrets, now, filters, _names(store, viewer))
+    return render(
+        request, "event_rows.html", {"rows": rows}, viewer=viewer, headers={"X-Total-Count": str(count)}
+    )
+
+
+@router.get("/dashboard/rows/{event_id}", response_class=HTMLResponse)
+def event_row(
+    request: Request,
+    settings: SettingsDep,
+    store: StoreDep,
+    viewer: ViewerDep,
+    secrets: SecretsDep,
+    event_id: EventId,
+) -> HTMLResponse:
+    """One event's row (404 outside the viewer's jurisdiction)."""
+    event = store.get_event(event_id, school_ids=viewer.school_ids)
+    schools, cameras = _names(store, viewer)
+    row = _row(request, event, page_language(request), settings.zone, schools, cameras, secrets)
+    return render(request, "event_rows.html", {"rows": [row]}, viewer=viewer)
 
 
 def _details(event: EventRecord, lang: str, t: dict[str, str], secrets: Secrets) -> list[tuple[str, str]]:
@@ -165,7 +236,7 @@ def event_page(
     store: StoreDep,
     viewer: PageViewerDep,
     secrets: SecretsDep,
-    event_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    event_id: EventId,
 ) -> HTMLResponse:
     lang = page_language(request)
     t = catalogue(lang)

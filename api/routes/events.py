@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
-from pydantic import AfterValidator
 
 from api.audit import audit
 from api.auth import DeciderDep, ReviserDep, Viewer, ViewerDep
 from api.catalogue import LANGUAGES
 from api.deps import NowDep, StoreDep, get_secrets, get_settings
 from api.errors import unprocessable
+from api.params import (
+    ID_PATTERN,  # noqa: F401  (api.routes.cameras imports it from here)
+    MAX_ID,
+    AwareUtc,
+    EventId,
+    EventStatusFilter,
+    EventTypeFilter,
+    Offset,
+    SiteId,
+)
 from api.schemas import (
     DecisionPublic,
     DecisionRequest,
@@ -21,34 +30,15 @@ from api.schemas import (
     ErrorPublic,
     EventPublic,
     EventsPublic,
+    Responses,
     RevisionRequest,
 )
 from api.summaries import summary
 from patrol.store import EventRecord, Store
-from patrol.types import AuditAction, DecisionReason, EventStatus, EventType
+from patrol.types import AuditAction, DecisionReason, EventStatus
 
 router = APIRouter(prefix="/events", tags=["events"])
 
-# Event ids are 32-bit integers in PostgreSQL; anything larger cannot name an event.
-MAX_ID = 2**31 - 1
-# School and camera ids as the config allows them (patrol.config.schema.Identifier).
-ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
-
-
-def _aware_utc(value: datetime) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("datetime needs a timezone, e.g. 2025-03-03T08:00:00+08:00 or 2025-03-03T00:00:00Z")
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("datetime is out of range once converted to UTC") from None
-
-
-AwareUtc = Annotated[datetime, AfterValidator(_aware_utc)]
-EventId = Annotated[int, Path(ge=1, le=MAX_ID, description="Event id")]
-SiteId = Annotated[str | None, Query(pattern=ID_PATTERN)]
-
-Responses = dict[int | str, dict[str, Any]]
 NOT_FOUND: Responses = {
     401: {"model": ErrorPublic, "description": "No session or API token"},
     404: {"model": ErrorPublic, "description": "No such event in the user's jurisdiction"},
@@ -82,15 +72,15 @@ def list_events(
     viewer: ViewerDep,
     school: SiteId = None,
     camera: SiteId = None,
-    event_type: Annotated[EventType | None, Query(alias="type")] = None,
-    event_status: Annotated[EventStatus | None, Query(alias="status")] = None,
+    event_type: EventTypeFilter = None,
+    event_status: EventStatusFilter = None,
     since: Annotated[
         AwareUtc | None, Query(description="Only events last seen at or after this time (with timezone)")
     ] = None,
     until: Annotated[
         AwareUtc | None, Query(description="Only events first seen before this time (with timezone)")
     ] = None,
-    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> EventsPublic:
     """Events overlapping [since, until), filtered, newest first by first seen.

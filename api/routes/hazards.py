@@ -3,14 +3,14 @@ officers, cleared by a later patrol look; and the rectification notice per hazar
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Request, Response, status
 
 from api.audit import audit
 from api.auth import DeciderDep, ExporterDep, HazardManagerDep, Viewer, ViewerDep
 from api.catalogue import label
-from api.deps import NowDep, StoreDep, get_secrets, get_settings
+from api.deps import HazardsDep, NowDep, StoreDep, get_secrets, get_settings
 from api.hazard_schemas import (
     HazardAdvanceRequest,
     HazardCreateRequest,
@@ -19,19 +19,18 @@ from api.hazard_schemas import (
     HazardsPublic,
     HazardVerifyRequest,
 )
-from api.routes.events import ID_PATTERN, MAX_ID, NOT_FOUND
-from patrol.hazards import EscalationLevel, HazardRecord, HazardRegister, HazardState
-from patrol.reports.documents import NoticeFacts, notice_pdf
-from patrol.store import Store
+from api.params import MAX_ID, SiteId
+from api.routes.events import NOT_FOUND
+from api.schemas import Responses
+from patrol.hazards import EscalationLevel, HazardRecord, HazardState
+from patrol.reports.assembly import notice_facts
+from patrol.reports.documents import notice_pdf
 from patrol.types import AuditAction
-from streams.redact import Secrets
 
 router = APIRouter(prefix="/hazards", tags=["hazards"])
 
 HazardId = Annotated[int, Path(ge=1, le=MAX_ID, description="Hazard id")]
-PDF: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/pdf": {}}, "description": "The notice"}
-}
+PDF: Responses = {200: {"content": {"application/pdf": {}}, "description": "The notice"}}
 
 
 def issuer(viewer: Viewer, request: Request) -> str:
@@ -40,30 +39,30 @@ def issuer(viewer: Viewer, request: Request) -> str:
 
 @router.get("", response_model=HazardsPublic, summary="List hazards, oldest first")
 def list_hazards(
-    store: StoreDep,
+    hazards: HazardsDep,
     viewer: ViewerDep,
     now: NowDep,
-    school: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+    school: SiteId = None,
     state: HazardState | None = None,
     level: EscalationLevel | None = None,
     overdue: bool | None = None,
 ) -> HazardsPublic:
-    hazards = HazardRegister(store).list(
+    found = hazards.list(
         now=now, school_id=school, state=state, level=level, overdue=overdue, school_ids=viewer.school_ids
     )
     return HazardsPublic(
-        data=[HazardPublic.from_record(h, now) for h in hazards],
-        count=len(hazards),
-        overdue=sum(h.overdue(now) for h in hazards),
+        data=[HazardPublic.from_record(h, now) for h in found],
+        count=len(found),
+        overdue=sum(h.overdue(now) for h in found),
     )
 
 
 @router.post("", response_model=HazardPublic, status_code=status.HTTP_201_CREATED, responses=NOT_FOUND)
 def create_hazard(
-    request: Request, body: HazardCreateRequest, store: StoreDep, viewer: HazardManagerDep, now: NowDep
+    request: Request, body: HazardCreateRequest, hazards: HazardsDep, viewer: HazardManagerDep, now: NowDep
 ) -> HazardPublic:
     """Register a confirmed event as a hazard, notified to the school (409 unless confirmed)."""
-    hazard = HazardRegister(store).create(
+    hazard = hazards.create(
         body.event_id,
         level=body.level,
         deadline=body.deadline,
@@ -95,21 +94,21 @@ def _audit_step(request: Request, viewer: Viewer, action: AuditAction, hazard: H
 
 
 @router.get("/{hazard_id}", response_model=HazardPublic, responses=NOT_FOUND)
-def get_hazard(store: StoreDep, viewer: ViewerDep, now: NowDep, hazard_id: HazardId) -> HazardPublic:
-    return HazardPublic.from_record(HazardRegister(store).get(hazard_id, school_ids=viewer.school_ids), now)
+def get_hazard(hazards: HazardsDep, viewer: ViewerDep, now: NowDep, hazard_id: HazardId) -> HazardPublic:
+    return HazardPublic.from_record(hazards.get(hazard_id, school_ids=viewer.school_ids), now)
 
 
 @router.post("/{hazard_id}/advance", response_model=HazardPublic, responses=NOT_FOUND)
 def advance_hazard(
     request: Request,
     body: HazardAdvanceRequest,
-    store: StoreDep,
+    hazards: HazardsDep,
     viewer: HazardManagerDep,
     now: NowDep,
     hazard_id: HazardId,
 ) -> HazardPublic:
     """One step on: notified → rectifying → rectified → cleared (clearing needs evidence); 409 otherwise."""
-    hazard = HazardRegister(store).advance(
+    hazard = hazards.advance(
         hazard_id, body.state, by=viewer.user.username, now=now, note=body.note, school_ids=viewer.school_ids
     )
     _audit_step(request, viewer, AuditAction.HAZARD_ADVANCED, hazard)
@@ -120,12 +119,12 @@ def advance_hazard(
 def escalate_hazard(
     request: Request,
     body: HazardEscalateRequest,
-    store: StoreDep,
+    hazards: HazardsDep,
     viewer: HazardManagerDep,
     now: NowDep,
     hazard_id: HazardId,
 ) -> HazardPublic:
-    hazard = HazardRegister(store).escalate(
+    hazard = hazards.escalate(
         hazard_id,
         deadline=body.deadline,
         by=viewer.user.username,
@@ -141,13 +140,13 @@ def escalate_hazard(
 def verify_hazard(
     request: Request,
     body: HazardVerifyRequest,
-    store: StoreDep,
+    hazards: HazardsDep,
     viewer: DeciderDep,
     now: NowDep,
     hazard_id: HazardId,
 ) -> HazardPublic:
     """An officer checked the rectified problem is gone: recorded, and the hazard clears."""
-    hazard = HazardRegister(store).verify(
+    hazard = hazards.verify(
         hazard_id, by=viewer.user.username, now=now, note=body.note, school_ids=viewer.school_ids
     )
     _audit_step(request, viewer, AuditAction.HAZARD_VERIFIED, hazard)
@@ -155,13 +154,19 @@ def verify_hazard(
 
 
 @router.get("/{hazard_id}/notice.pdf", response_class=Response, responses={**NOT_FOUND, **PDF})
-def hazard_notice(request: Request, store: StoreDep, viewer: ExporterDep, hazard_id: HazardId) -> Response:
-    hazard = HazardRegister(store).get(hazard_id, school_ids=viewer.school_ids)
-    pdf = notice_pdf(
-        notice_facts(store, hazard.id, issuer(viewer, request), viewer, get_secrets(request)),
-        _label,
-        get_settings(request).timezone,
+def hazard_notice(
+    request: Request, store: StoreDep, hazards: HazardsDep, viewer: ExporterDep, hazard_id: HazardId
+) -> Response:
+    facts = notice_facts(
+        store,
+        hazards,
+        hazard_id,
+        school_ids=viewer.school_ids,
+        issuer=issuer(viewer, request),
+        secrets=get_secrets(request),
     )
+    hazard = facts.hazard
+    pdf = notice_pdf(facts, _label, get_settings(request).timezone)
     audit(
         request,
         viewer,
@@ -174,30 +179,6 @@ def hazard_notice(request: Request, store: StoreDep, viewer: ExporterDep, hazard
         pdf,
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="notice-{hazard.id}.pdf"'},
-    )
-
-
-def notice_facts(
-    store: Store, hazard_id: int, issued_by: str, viewer: Viewer, secrets: Secrets
-) -> NoticeFacts:
-    hazard = HazardRegister(store).get(hazard_id, school_ids=viewer.school_ids)
-    event = store.get_event(hazard.event_id)
-    schools = {s.id: s.name for s in store.list_schools()}
-    camera = store.get_camera(hazard.camera_id)
-    pictures = []
-    for evidence in event.evidence[:3]:
-        try:
-            pictures.append(store.evidence_picture(evidence))
-        except OSError:
-            continue  # a lost file leaves the notice without that picture, not unissued
-    return NoticeFacts(
-        hazard=hazard,
-        school_name=schools.get(hazard.school_id, hazard.school_id),
-        camera_name=camera.name,
-        issuer=issued_by,
-        summary=secrets.mask(event.summary),
-        first_seen=event.first_seen,
-        evidence_jpegs=pictures,
     )
 
 

@@ -8,26 +8,21 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from api.audit import audit
-from api.auth import ExporterDep, Viewer, ViewerDep
+from api.auth import ExporterDep, ViewerDep
 from api.catalogue import label
-from api.deps import NowDep, StoreDep, get_secrets, get_settings
+from api.deps import HazardsDep, NowDep, StoreDep, get_secrets, get_settings
 from api.errors import unprocessable
 from api.hazard_schemas import StatsPublic
-from api.routes.events import AwareUtc
+from api.params import AwareUtc
 from api.routes.hazards import issuer
-from patrol.hazards import HazardRegister
-from patrol.reports.documents import FindingRow, ReportData, report_csv, report_pdf, report_xlsx
-from patrol.reports.statistics import compute, previous_period
-from patrol.store import Store
+from patrol.reports.assembly import count_findings, period_statistics, report_data
+from patrol.reports.documents import report_csv, report_pdf, report_xlsx
 from patrol.types import AuditAction
-from streams.redact import Secrets
 
 router = APIRouter(tags=["reports"])
 
 From = Annotated[AwareUtc, Query(alias="from", description="Start of the period, with timezone")]
 To = Annotated[AwareUtc, Query(alias="to", description="End of the period (exclusive), with timezone")]
-# The most findings a report is built from: the bound of api.report_max_findings.
-MAX_FINDINGS = 1_000_000
 _MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -47,10 +42,8 @@ def stats(
     request: Request, store: StoreDep, viewer: ViewerDep, now: NowDep, since: From, until: To
 ) -> StatsPublic:
     _period(since, until)
-    zone = get_settings(request).timezone
-    current = compute(store, since, until, now=now, school_ids=viewer.school_ids, timezone=zone)
-    previous = compute(
-        store, *previous_period(since, until), now=now, school_ids=viewer.school_ids, timezone=zone
+    current, previous = period_statistics(
+        store, since, until, now=now, school_ids=viewer.school_ids, timezone=get_settings(request).timezone
     )
     return StatsPublic.from_stats(current, previous)
 
@@ -64,6 +57,7 @@ def stats(
 def report(
     request: Request,
     store: StoreDep,
+    hazards: HazardsDep,
     viewer: ExporterDep,
     now: NowDep,
     since: From,
@@ -72,8 +66,7 @@ def report(
 ) -> Response:
     _period(since, until)
     settings = get_settings(request)
-    # Counted before anything is built: a report too large to make is refused at the cost of one query.
-    _, findings = store.list_events(since=since, until=until, limit=0, school_ids=viewer.school_ids)
+    findings = count_findings(store, since, until, school_ids=viewer.school_ids)
     if findings > settings.report_max_findings:
         raise unprocessable(
             ("query", "from"),
@@ -81,7 +74,16 @@ def report(
             "ask for a shorter period",
         )
     data = report_data(
-        store, viewer, since, until, now, settings.timezone, issuer(viewer, request), get_secrets(request)
+        store,
+        hazards,
+        since=since,
+        until=until,
+        now=now,
+        timezone=settings.timezone,
+        school_ids=viewer.school_ids,
+        issuer=issuer(viewer, request),
+        secrets=get_secrets(request),
+        label=_label,
     )
     render = {"csv": report_csv, "xlsx": report_xlsx, "pdf": report_pdf}[format]
     content = render(data, _label)
@@ -103,54 +105,6 @@ def report(
         media_type=_MEDIA[format],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def report_data(
-    store: Store,
-    viewer: Viewer,
-    since: datetime,
-    until: datetime,
-    now: datetime,
-    timezone: str,
-    issued_by: str,
-    secrets: Secrets,
-) -> ReportData:
-    scope = viewer.school_ids
-    current = compute(store, since, until, now=now, school_ids=scope, timezone=timezone)
-    previous = compute(store, *previous_period(since, until), now=now, school_ids=scope, timezone=timezone)
-    events, _ = store.list_events(since=since, until=until, limit=MAX_FINDINGS, school_ids=scope)
-    hazards = {h.event_id: h for h in HazardRegister(store).list(now=now, school_ids=scope)}
-    schools = {s.id: s.name for s in store.list_schools(school_ids=scope)}
-    cameras = {c.id: c.name for c in store.list_cameras(school_ids=scope)}
-    rows = []
-    for event in sorted(
-        (e for e in events if since <= e.first_seen < until), key=lambda e: (e.first_seen, e.id)
-    ):
-        hazard = hazards.get(event.id)
-        thumbnail = None
-        if event.evidence:
-            try:
-                thumbnail = store.evidence_picture(event.evidence[0])
-            except OSError:
-                thumbnail = None
-        rows.append(
-            FindingRow(
-                event_id=event.id,
-                first_seen=event.first_seen,
-                school=schools.get(event.school_id, event.school_id),
-                camera=cameras.get(event.camera_id, event.camera_id),
-                type=_label("type", event.type.value),
-                summary=secrets.mask(event.summary),
-                decision=_label("status", event.status.value),
-                hazard_state=_label("hazard_state", hazard.state.value) if hazard else "",
-                reference_number=hazard.reference_number if hazard else "",
-                clearance_hours=(hazard.cleared_at - event.first_seen).total_seconds() / 3600
-                if hazard and hazard.cleared_at
-                else None,
-                thumbnail=thumbnail,
-            )
-        )
-    return ReportData(issued_by, timezone, current, previous, rows, schools)
 
 
 def _label(group: str, value: str) -> str:

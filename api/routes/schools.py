@@ -11,15 +11,15 @@ from api.audit import audit
 from api.auth import PatrolRequesterDep, ViewerDep
 from api.deps import LimitsDep, NowDep, PatrolDep, SettingsDep, StoreDep
 from api.limits import TooMany
-from api.routes.events import ID_PATTERN, Responses
-from api.schemas import ErrorPublic, OnDemandPublic
+from api.params import ID_PATTERN, MAX_ID
+from api.schemas import ErrorPublic, OnDemandPublic, Responses
 from patrol.store import OnDemandNotFound
 from patrol.types import AuditAction
 
 router = APIRouter(prefix="/schools", tags=["patrols"])
 
 SchoolId = Annotated[str, Path(pattern=ID_PATTERN, description="School id")]
-RequestId = Annotated[int, Path(ge=1, le=2**31 - 1, description="On-demand patrol id")]
+RequestId = Annotated[int, Path(ge=1, le=MAX_ID, description="On-demand patrol id")]
 NOT_FOUND: Responses = {
     401: {"model": ErrorPublic, "description": "No session or API token"},
     404: {"model": ErrorPublic, "description": "No such school in the user's jurisdiction"},

@@ -1,5 +1,6 @@
 // The wall screen: a live feed (server-sent events) of new and changed events, counts and camera
 // health. Vanilla JS, no build step and nothing fetched from elsewhere: the dispatch room is offline.
+// The events table's rows come from the server (event_rows.html), the one place that renders them.
 "use strict";
 
 (function () {
@@ -16,30 +17,14 @@
   let audio = null;
   let fallbackTimer = null;
   let bannerTimer = null;
-
-  const timeFormat = new Intl.DateTimeFormat("zh-CN", {
-    timeZone: config.timezone,
-    year: "numeric", month: "2-digit", day: "2-digit",
-    hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
-  });
-
-  function localTime(iso) {
-    const parts = {};
-    for (const part of timeFormat.formatToParts(new Date(iso))) parts[part.type] = part.value;
-    return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
-  }
+  // The latest row asked for each event: an older answer arriving late is dropped.
+  const asked = new Map();
 
   function element(tag, className, text) {
     const node = document.createElement(tag);
     if (className) node.className = className;
     if (text !== undefined) node.textContent = text;
     return node;
-  }
-
-  function cell(className, ...children) {
-    const td = element("td", className);
-    for (const child of children) td.append(child);
-    return td;
   }
 
   // Filters --------------------------------------------------------------------------------
@@ -63,14 +48,9 @@
     return true;
   }
 
-  function listUrl() {
-    const f = currentFilters();
-    const params = new URLSearchParams({ limit: String(config.limit) });
-    if (f.school) params.set("school", f.school);
-    if (f.type) params.set("type", f.type);
-    if (f.status) params.set("status", f.status);
-    if (f.hours) params.set("since", new Date(Date.now() - Number(f.hours) * 3600e3).toISOString());
-    return `${config.eventsUrl}?${params}`;
+  function rowsUrl() {
+    const params = new URLSearchParams(Object.entries(currentFilters()).filter(([, value]) => value));
+    return `${config.rowsUrl}?${params}`;
   }
 
   // Rows -----------------------------------------------------------------------------------
@@ -79,63 +59,42 @@
     return t[`${group}.${value}`] || value;
   }
 
-  function row(event) {
-    const tr = element("tr", `status-${event.status}${event.ongoing ? " ongoing" : ""}`);
-    tr.dataset.eventId = event.id;
-    tr.dataset.href = config.eventPageUrl + event.id;
-    const evidence = cell("evidence");
-    if (event.evidence_url) {
-      const img = element("img");
-      img.src = event.evidence_url;
-      img.alt = `${t["col.evidence"]} ${event.id}`;
-      img.loading = "lazy";
-      evidence.append(img);
-    } else {
-      evidence.append(element("span", "none", t["event.no_image"]));
-    }
-    const link = element("a", null, label("type", event.type));
-    link.href = tr.dataset.href;
-    const last = cell("time", localTime(event.last_seen));
-    if (event.ongoing) last.append(" ", element("span", "live", t["event.ongoing"]));
-    tr.append(
-      evidence,
-      cell("type", link, element("div", "summary", (event.summaries || {})[config.lang] || event.summary)),
-      cell(null, element("div", null, config.schools[event.school_id] || event.school_id),
-           element("div", "sub", config.cameras[event.camera_id] || event.camera_id)),
-      cell("time", localTime(event.first_seen)),
-      last,
-      cell(null, element("span", "badge", label("status", event.status))),
-      cell("looks", String(event.looks)),
-    );
-    return tr;
+  // The rows as the server rendered them, and how many events match (X-Total-Count).
+  async function getRows(url) {
+    const response = await fetch(url, { headers: { Accept: "text/html" }, cache: "no-store" });
+    if (response.status === 401) window.location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+    if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+    const template = document.createElement("template");
+    template.innerHTML = await response.text();
+    return { rows: [...template.content.querySelectorAll("tr")], count: response.headers.get("X-Total-Count") };
   }
 
-  function emptyRow() {
-    const tr = element("tr", "empty");
-    const td = element("td", null, t["event.none"]);
-    td.colSpan = 7;
-    tr.append(td);
-    return tr;
-  }
-
-  function showRows(events) {
+  function showRows(rows) {
     const selected = body.querySelector("tr.selected");
     const selectedId = selected ? selected.dataset.eventId : null;
-    const rows = events.map(row);
-    body.replaceChildren(...(rows.length ? rows : [emptyRow()]));
+    body.replaceChildren(...rows);
     if (selectedId) select(body.querySelector(`tr[data-event-id="${selectedId}"]`));
-    for (const event of events) known.add(event.id);
+    for (const tr of rows) if (tr.dataset.eventId) known.add(Number(tr.dataset.eventId));
   }
 
-  function upsert(event) {
-    const existing = body.querySelector(`tr[data-event-id="${event.id}"]`);
+  async function upsert(event) {
     const fresh = !known.has(event.id);
     known.add(event.id);
+    const ask = (asked.get(event.id) || 0) + 1;
+    asked.set(event.id, ask);
     if (!matches(event)) {
-      if (existing) existing.remove();
+      body.querySelector(`tr[data-event-id="${event.id}"]`)?.remove();
       return;
     }
-    const tr = row(event);
+    let tr;
+    try {
+      [tr] = (await getRows(`${config.rowsUrl}/${event.id}`)).rows;
+    } catch (error) {
+      console.error(error);
+      return;
+    }
+    if (asked.get(event.id) !== ask || !tr) return;
+    const existing = body.querySelector(`tr[data-event-id="${event.id}"]`);
     if (existing) {
       if (existing.classList.contains("selected")) tr.classList.add("selected");
       existing.replaceWith(tr);
@@ -214,18 +173,11 @@
 
   // Loading and the live feed ---------------------------------------------------------------
 
-  async function getJson(url) {
-    const response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
-    if (response.status === 401) window.location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
-    if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-    return response.json();
-  }
-
   async function reload() {
     try {
-      const page = await getJson(listUrl());
-      showRows(page.data);
-      countCell.textContent = String(page.count);
+      const page = await getRows(rowsUrl());
+      showRows(page.rows);
+      countCell.textContent = page.count;
     } catch (error) {
       console.error(error);
     }

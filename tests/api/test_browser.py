@@ -18,7 +18,7 @@ import pytest
 from patrol.accounts import Jurisdictions
 from patrol.clock import SystemClock
 from patrol.store import Store, sqlite_url
-from patrol.types import Role
+from patrol.types import EventStatus, EventType, Role
 from tests.api import scenes
 from tests.api.live import served
 from tests.api.support import PASSWORD, make_accounts, make_app, token_for
@@ -139,6 +139,41 @@ def test_an_officer_sees_a_new_event_arrive_and_confirms_it(browser: Any, county
     assert ("evidence_view", f"event:{event.id}/evidence:1") in actions
     assert actions[-1] == ("decision", f"event:{event.id}")
     print(f"the new event showed {arrived_s:.2f} s after it was recorded")
+
+
+def test_the_dashboard_shows_the_servers_rows_as_filters_change_and_decisions_arrive(
+    browser: Any, county: Any
+) -> None:
+    """The script renders no row itself: it fetches the server's, for a filter and for a decision."""
+    store, _, base, _ = county
+    loitering = store.list_events(event_type=EventType("loitering"))[0][0]
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    try:
+        _log_in(page, base, "officer")
+        page.wait_for_selector("#state.live", timeout=5000)
+        rows = page.locator("tbody tr[data-event-id]")
+        assert rows.count() == 2
+
+        page.select_option("select[name=type]", "loitering")
+        rows.nth(1).wait_for(state="detached", timeout=5000)
+        assert rows.first.get_attribute("data-event-id") == str(loitering.id)
+        assert page.inner_text("#count") == "1"
+        assert "type=loitering" in page.url
+
+        store.decide(loitering.id, EventStatus.CONFIRMED, "已通报学校", datetime.now(UTC))
+        row = page.locator(f'tr.status-confirmed[data-event-id="{loitering.id}"]')
+        row.wait_for(timeout=5000)
+        assert "已确认" in row.inner_text()
+        # The row as the server renders it for that event, not one the script put together.
+        fetched = page.request.get(f"{base}/dashboard/rows/{loitering.id}").text()
+        assert row.evaluate("tr => tr.outerHTML").split() == fetched.split()
+
+        page.select_option("select[name=type]", "")
+        rows.nth(1).wait_for(timeout=5000)
+        assert page.inner_text("#count") == "2"
+    finally:
+        context.close()
 
 
 def test_an_officer_of_another_station_gets_404(browser: Any, county: Any) -> None:

@@ -3,41 +3,17 @@ and breaks as soon as a module elsewhere imports sqlalchemy.orm."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("patrol", "api", "streams", "detectors")
-LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+from tests.patrol.import_contracts import PACKAGES, REPO, copy_of_tree, lint_imports, needs_import_linter
+
 # What only patrol.store may touch: the ORM's sessions, under their old name or the Database's.
 SESSION_USE = re.compile(r"\borm_sessions\b|\.database\.sessions\b")
 
-pytestmark = pytest.mark.skipif(not LINT_IMPORTS.exists(), reason="import-linter is not installed")
-
-
-def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
-    """lint-imports on the packages under `root`, with the contracts of `root`/pyproject.toml."""
-    return subprocess.run(
-        [str(LINT_IMPORTS), "--no-cache"],
-        cwd=root,
-        env={**os.environ, "PYTHONPATH": str(root)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def copy_of_tree(target: Path) -> Path:
-    for package in PACKAGES:
-        shutil.copytree(REPO / package, target / package, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(REPO / "pyproject.toml", target / "pyproject.toml")
-    return target
+pytestmark = needs_import_linter
 
 
 def test_the_tree_keeps_the_contract() -> None:

@@ -87,9 +87,8 @@ def test_dashboard_filters(client: TestClient, site: Site, params: dict[str, str
 def test_dashboard_script_follows_the_live_feed(client: TestClient, site: Site) -> None:
     html = client.get("/").text
     config = page_config(html)
-    assert config["eventsUrl"] == "/api/v1/events"
+    assert config["rowsUrl"] == "/dashboard/rows"
     assert config["streamUrl"] == "/api/v1/events/stream"
-    assert config["timezone"] == "Asia/Shanghai"
     assert config["labels"] == catalogue("zh-CN")
     script = re.search(r'<script src="([^"]+)"', html)
     assert script is not None
@@ -99,6 +98,83 @@ def test_dashboard_script_follows_the_live_feed(client: TestClient, site: Site) 
     # Offline machines: nothing fetched from elsewhere.
     assert "http://" not in html + js.text
     assert "https://" not in html + js.text
+
+
+def table_body(html: str) -> str:
+    match = re.search(r'<tbody id="events">(.*?)</tbody>', html, re.S)
+    assert match, "the page has its events table"
+    return match.group(1)
+
+
+def rows_of(html: str) -> list[str]:
+    """Each <tr> of the HTML, its whitespace collapsed."""
+    return [" ".join(row.split()) for row in re.findall(r"<tr\b.*?</tr>", html, re.S)]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"school": "south"},
+        {"type": "guard_absent", "lang": "en"},
+        {"status": "confirmed"},
+        {"hours": "1"},
+    ],
+)
+def test_the_script_fetches_the_rows_the_page_shows(
+    client: TestClient, site: Site, params: dict[str, str]
+) -> None:
+    """One renderer: the rows fetched for the filters are the page's, row for row, with the count."""
+    page = client.get("/", params=params)
+    fetched = client.get("/dashboard/rows", params=params)
+    assert fetched.status_code == 200
+    assert fetched.headers["content-type"].startswith("text/html")
+    assert fetched.headers["cache-control"] == "no-store"
+    assert rows_of(fetched.text) == rows_of(table_body(page.text))
+    assert re.search(rf'id="count">{fetched.headers["x-total-count"]}<', page.text)
+    for row in rows_of(fetched.text):
+        assert client.get(f"/dashboard/rows/{row_id(row)}", params=params).text.split() == row.split()
+
+
+def row_id(row: str) -> int:
+    found = re.search(r'data-event-id="(\d+)"', row)
+    assert found
+    return int(found.group(1))
+
+
+def test_no_rows_fetched_say_so(client: TestClient) -> None:
+    fetched = client.get("/dashboard/rows")
+    assert (fetched.status_code, fetched.headers["x-total-count"]) == (200, "0")
+    assert rows_of(fetched.text) == rows_of(table_body(client.get("/").text))
+    assert "暂无事件" in fetched.text
+
+
+def test_a_row_outside_the_jurisdiction_or_without_a_session_is_refused(store: Store, site: Site) -> None:
+    with bearer_client(make_app(store), "north-officer") as north:
+        assert north.get(f"/dashboard/rows/{site.b.id}").status_code == 200
+        assert north.get(f"/dashboard/rows/{site.c.id}").status_code == 404
+        assert north.get("/dashboard/rows/999999").status_code == 404
+        assert [row_id(row) for row in rows_of(north.get("/dashboard/rows").text)] == site.by_label("eba")
+    with TestClient(make_app(store)) as anonymous:
+        # JSON 401s, which the script answers by going to the login page.
+        for path in ("/dashboard/rows", f"/dashboard/rows/{site.a.id}"):
+            assert anonymous.get(path, follow_redirects=False).status_code == 401, path
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "where"),
+    [
+        ("/dashboard/rows", {"school": "South"}, ["query", "school"]),
+        ("/dashboard/rows", {"hours": "0"}, ["query", "hours"]),
+        ("/dashboard/rows/0", {}, ["path", "event_id"]),
+    ],
+)
+def test_bad_row_requests_are_refused_naming_the_field(
+    client: TestClient, path: str, params: dict[str, str], where: list[str]
+) -> None:
+    response = client.get(path, params=params)
+    assert response.status_code == 422
+    assert [error["loc"] for error in response.json()["detail"]] == [where]
 
 
 def test_styles_are_served(client: TestClient) -> None:
@@ -120,8 +196,10 @@ def test_times_shown_in_the_configured_zone(store: Store, site: Site, timezone: 
     settings = ApiSettings(title="巡查", timezone=timezone, dashboard_refresh_s=3)
     with bearer_client(make_app(store, settings)) as client:
         html = client.get("/").text
+        fetched = client.get(f"/dashboard/rows/{site.a.id}").text
+    # On the page and in the rows its script fetches alike: the server formats every time.
     assert f'<td class="time">{first_seen}</td>' in html
-    assert page_config(html)["timezone"] == timezone
+    assert f'<td class="time">{first_seen}</td>' in fetched
     assert page_config(html)["refreshMs"] == 3000
 
 
