@@ -158,7 +158,15 @@ def test_a_worker_killed_in_a_clip_look_loses_nothing(county: County) -> None:
     time.sleep(3)  # inside the clip: opened, snapshot taken, frames coming
     killed_at = datetime.now(UTC)
     processes.kill("worker-1")
-    processes.start("worker-1", "worker", "--concurrency", "2")  # as a supervisor would
+    # As a supervisor would, with the same command line.
+    processes.start(
+        "worker-1",
+        "worker",
+        "--concurrency",
+        "2",
+        "--status-port",
+        county.status["worker-1"].rsplit(":", 1)[1],
+    )
 
     def answered() -> bool:
         with county.database.connect() as connection:
