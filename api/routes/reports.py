@@ -84,6 +84,7 @@ def report(
         issuer=issuer(viewer, request),
         secrets=get_secrets(request),
         label=_label,
+        thumbnails=format != "csv",
     )
     render = {"csv": report_csv, "xlsx": report_xlsx, "pdf": report_pdf}[format]
     content = render(data, _label)

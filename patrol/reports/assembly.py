@@ -47,8 +47,10 @@ def report_data(
     issuer: str,
     secrets: Secrets,
     label: Labeller,
+    thumbnails: bool = True,
 ) -> ReportData:
-    """The report of the findings first seen in [since, until), oldest first, with each one's hazard."""
+    """The report of the findings first seen in [since, until), oldest first, with each one's
+    hazard, and its first evidence picture when `thumbnails` (a CSV shows none)."""
     current, previous = period_statistics(
         store, since, until, now=now, school_ids=school_ids, timezone=timezone
     )
@@ -61,7 +63,7 @@ def report_data(
         (e for e in events if since <= e.first_seen < until), key=lambda e: (e.first_seen, e.id)
     ):
         hazard = by_event.get(event.id)
-        thumbnails = _pictures(store, event, 1)
+        pictures = _pictures(store, event, 1) if thumbnails else []
         rows.append(
             FindingRow(
                 event_id=event.id,
@@ -76,7 +78,7 @@ def report_data(
                 clearance_hours=(hazard.cleared_at - event.first_seen).total_seconds() / 3600
                 if hazard and hazard.cleared_at
                 else None,
-                thumbnail=thumbnails[0] if thumbnails else None,
+                thumbnail=pictures[0] if pictures else None,
             )
         )
     return ReportData(issuer, timezone, current, previous, rows, schools)
