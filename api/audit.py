@@ -8,7 +8,7 @@ from fastapi import Request
 
 from api.auth import Viewer, client_address
 from api.deps import get_store, utc_now
-from patrol.store import AuditEntry
+from patrol.records import AuditEntry
 from patrol.types import AuditAction
 
 

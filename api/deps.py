@@ -14,7 +14,8 @@ from patrol.accounts import Accounts, Jurisdictions
 from patrol.clock import Clock
 from patrol.hazards import HazardRegister
 from patrol.metrics import PatrolMetrics
-from patrol.store import OnDemandRecord, Store
+from patrol.records import OnDemandRecord
+from patrol.store import Store
 from patrol.store.schema import Migrations
 from streams.redact import Secrets
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.text import StorableText
 from patrol.accounts import Jurisdiction, Permission, UserRecord
 from patrol.accounts.records import ROLE_PERMISSIONS
-from patrol.store import (
+from patrol.records import (
     AuditRecord,
     CameraHealthRecord,
     CameraRecord,

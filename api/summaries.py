@@ -14,8 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from api.catalogue import label
+from patrol.records import EventRecord
 from patrol.rules.registry import rule_spec
-from patrol.store import EventRecord
 from patrol.types import EventType
 
 

@@ -10,9 +10,9 @@ from patrol.evidence import CameraDrawing
 from patrol.geometry import DirectedLine, Polygon
 from patrol.health import CameraHealth, HealthThresholds
 from patrol.planner import CameraPace
+from patrol.records import CameraRecord, SchoolRecord
 from patrol.rules import Rule
 from patrol.rules.build import build_rules
-from patrol.store.records import CameraRecord, SchoolRecord
 from patrol.types import CameraRole
 from streams.redact import Secrets
 from streams.rtsp import RtspSource

@@ -22,9 +22,9 @@ from patrol.clock import Clock
 from patrol.config.schema import SamplingConfig
 from patrol.evidence import captioned_jpeg, evidence_jpeg
 from patrol.health import HealthReport, HealthVerdict, reference_image
+from patrol.records import Finding, LookRecord, ReferenceRecord
 from patrol.rules import Look, ObservedFrame, Verdict, VerdictState
 from patrol.rules.registry import clip_wanted, reference_labels, rule_spec
-from patrol.store.records import Finding, LookRecord, ReferenceRecord
 from patrol.types import EventType, LookKind, LookOutcome
 from streams.errors import StreamAuthRefused, StreamError
 from streams.types import Frame

@@ -9,8 +9,8 @@ from datetime import datetime
 from patrol.hazards import HazardRegister
 from patrol.look import LookReport
 from patrol.metrics import PatrolMetrics
+from patrol.records import CameraMemory, LookRecord
 from patrol.store import Store
-from patrol.store.records import CameraMemory, LookRecord
 from patrol.types import LookKind, LookOutcome
 
 log = logging.getLogger(__name__)

@@ -19,8 +19,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from detectors.types import Detections, PersonDetector
+from patrol.records import LookRecord
 from patrol.store import Store
-from patrol.store.records import LookRecord
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,8 @@ from patrol.look import CameraLooker, LookReport
 from patrol.look_recorder import LookRecorder
 from patrol.metrics import PatrolMetrics, PlannerFigures
 from patrol.planner import OnDemandTicket, SchoolCalendar, Visit, VisitPlan
-from patrol.store import OnDemandRecord, OnDemandRequest, Store
+from patrol.records import OnDemandRecord, OnDemandRequest
+from patrol.store import Store
 from patrol.stream_slots import StreamSlots
 from patrol.types import LookKind, LookOutcome
 

@@ -21,8 +21,8 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from patrol.accounts import Jurisdictions  # noqa: E402
 from patrol.clock import SystemClock  # noqa: E402
+from patrol.records import LookRecord  # noqa: E402
 from patrol.store import Store, sqlite_url  # noqa: E402
-from patrol.store.records import LookRecord  # noqa: E402
 from patrol.types import DecisionReason, EventStatus, LookKind, LookOutcome  # noqa: E402
 from tests.api import scenes  # noqa: E402
 from tests.api.live import served  # noqa: E402

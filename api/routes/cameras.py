@@ -14,8 +14,8 @@ from api.deps import LimitsDep, NowDep, SecretsDep, SnapshotsDep, SnapshotTaker,
 from api.limits import ApiLimits, TooMany
 from api.routes.events import ID_PATTERN, Responses, SiteId
 from api.schemas import CameraPublic, CamerasPublic, ErrorPublic, LabelledViewPublic, ReferenceResetPublic
+from patrol.records import CameraRecord
 from patrol.rules.registry import RULES
-from patrol.store import CameraRecord
 from patrol.store.labelled_views import LabelledView
 from patrol.stream_slots import NoFreeSlot
 from patrol.types import AuditAction

@@ -21,8 +21,9 @@ from api.routes.live import overview
 from api.settings import ApiSettings
 from api.summaries import summary
 from patrol.accounts import Permission
+from patrol.records import EventRecord
 from patrol.rules.registry import RULES, rule_spec
-from patrol.store import EventNotFound, EventRecord, Store
+from patrol.store import EventNotFound, Store
 from patrol.types import AuditAction, DecisionReason, EventStatus, EventType
 from streams.redact import Secrets
 

@@ -34,7 +34,8 @@ from api.schemas import (
     RevisionRequest,
 )
 from api.summaries import summary
-from patrol.store import EventRecord, Store
+from patrol.records import EventRecord
+from patrol.store import Store
 from patrol.types import AuditAction, DecisionReason, EventStatus
 
 router = APIRouter(prefix="/events", tags=["events"])

@@ -21,7 +21,8 @@ from api.auth import Viewer, ViewerDep, resolve_principal
 from api.deps import LimitsDep, SettingsDep, StoreDep
 from api.routes.events import event_public
 from api.schemas import CameraHealthPublic, ErrorPublic, OverviewPublic, SchoolHealthPublic
-from patrol.store import EventNotFound, EventVersion, Store
+from patrol.records import EventVersion
+from patrol.store import EventNotFound, Store
 
 router = APIRouter(tags=["live"])
 

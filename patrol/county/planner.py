@@ -23,7 +23,8 @@ from kombu import Connection, Consumer, Message
 from patrol.county.broker import LOOK_TASK, LOOKS_QUEUE, looks_queue, planner_queue
 from patrol.county.messages import LookDone, LookOrder, LookStarted, OnDemandAsked, from_message
 from patrol.planner import Visit
-from patrol.store import OnDemandRecord, Store
+from patrol.records import OnDemandRecord
+from patrol.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,9 @@ from patrol.hazards import HazardRegister
 from patrol.look import Looker
 from patrol.look_recorder import LookRecorder
 from patrol.metrics import BrokerFigures, PatrolMetrics
+from patrol.records import OnDemandRecord
 from patrol.runtime import Patrol, UnknownSchool, record_on_demand
-from patrol.store import OnDemandRecord, Store
+from patrol.store import Store
 
 if TYPE_CHECKING:
     from patrol.registry.directory import CameraChanges, CameraDirectory

@@ -26,8 +26,8 @@ from patrol.county.locks import camera_lock
 from patrol.county.messages import LookDone, LookOrder, LookStarted
 from patrol.look import CameraLooker, LookReport
 from patrol.look_recorder import LookRecorder
+from patrol.records import CameraMemory
 from patrol.store import Store
-from patrol.store.records import CameraMemory
 
 if TYPE_CHECKING:
     from patrol.registry.directory import CameraChanges

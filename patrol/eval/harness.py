@@ -46,8 +46,9 @@ from patrol.eval.score import (
 from patrol.look import Looker
 from patrol.metrics import PlannerFigures
 from patrol.planner import SchoolCalendar, VisitPlan
+from patrol.records import CameraRecord, SchoolRecord
 from patrol.runtime import Patrol
-from patrol.store import CameraRecord, SchoolRecord, Store, sqlite_url
+from patrol.store import Store, sqlite_url
 from patrol.store.labelled_views import LabelledView
 from patrol.types import EventType, LookKind
 from streams.simulator import SimulatorError, SimulatorServer

@@ -43,8 +43,9 @@ from patrol.eval.score import score_scenario, summarize
 from patrol.look import Looker, LookReport
 from patrol.metrics import PlannerFigures
 from patrol.planner import SchoolCalendar
+from patrol.records import CameraRecord, SchoolRecord
 from patrol.runtime import Patrol
-from patrol.store import CameraRecord, SchoolRecord, Store, sqlite_url
+from patrol.store import Store, sqlite_url
 from patrol.types import LookKind
 
 # Looks still running when the longest scenario ends get this long to be recorded.

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patrol.health.signals import PictureSignals, measure, picture_difference, view_shift
-from patrol.store.records import ReferenceRecord
+from patrol.records import ReferenceRecord
 from patrol.types import EventType
 
 

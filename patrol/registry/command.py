@@ -73,7 +73,7 @@ def _remove(args: argparse.Namespace) -> int:
     from patrol.config import config_secrets, load_config
     from patrol.logs import configure_logging
     from patrol.service import open_store
-    from patrol.store import AuditEntry
+    from patrol.records import AuditEntry
     from patrol.store.camera_imports import CameraImports
     from patrol.types import AuditAction
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from patrol.cameras import PatrolCamera, build_camera
 from patrol.config.schema import CameraConfig, PatrolConfig
 from patrol.config.secrets import config_secrets
+from patrol.records import ImportedCameraRecord
 from patrol.registry.patrol_cameras import imported_camera_config
-from patrol.store import ImportedCameraRecord
 from streams.redact import NO_SECRETS, Secrets
 
 log = logging.getLogger(__name__)

@@ -16,17 +16,11 @@ from datetime import datetime
 
 from patrol.clock import Clock, SystemClock
 from patrol.config.schema import PatrolConfig
+from patrol.records import AuditEntry, CameraRecord, ImportedCameraRecord, SchoolRecord
 from patrol.registry.onvif_streams import resolve_onvif_streams
 from patrol.registry.rows import CameraEntry, RowContext, RowIssue, check_rows, header_issues
 from patrol.registry.sheet import Sheet, read_sheet
-from patrol.store import (
-    AuditEntry,
-    CameraRecord,
-    ImportedCameraRecord,
-    SchoolRecord,
-    SchoolScope,
-    Store,
-)
+from patrol.store import SchoolScope, Store
 from patrol.store.camera_imports import CameraImports, SavedCameras
 from patrol.types import AuditAction
 from streams.onvif import OnvifClient, StreamChoice

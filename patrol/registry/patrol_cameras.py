@@ -19,8 +19,8 @@ from patrol.config.checks import camera_names_defined
 from patrol.config.issues import ConfigIssue
 from patrol.config.load import ConfigError
 from patrol.config.schema import CameraConfig, PatrolConfig
+from patrol.records import ImportedCameraRecord
 from patrol.registry.stream_address import patrol_address
-from patrol.store import ImportedCameraRecord
 
 log = logging.getLogger(__name__)
 SOURCE = "imported cameras (database)"

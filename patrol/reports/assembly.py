@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from patrol.hazards import HazardRegister
+from patrol.records import EventRecord
 from patrol.reports.documents import FindingRow, Labeller, NoticeFacts, ReportData
 from patrol.reports.statistics import Statistics, compute, previous_period
-from patrol.store import EventRecord, SchoolScope, Store
+from patrol.store import SchoolScope, Store
 from streams.redact import Secrets
 
 # The most findings a report is built from: the bound of api.report_max_findings.

@@ -1,4 +1,5 @@
-"""Persistence: SQLite by default, PostgreSQL by URL."""
+"""Persistence: SQLite by default, PostgreSQL by URL. The values it takes and hands out
+(`Finding`, `LookRecord`, ...) are the domain's, in `patrol.records`."""
 
 from patrol.store.database import ChangeListener, Database, SchoolScope, sqlite_url
 from patrol.store.errors import (
@@ -10,49 +11,17 @@ from patrol.store.errors import (
     RevisionConflict,
 )
 from patrol.store.event_records import event_payload
-from patrol.store.records import (
-    AuditEntry,
-    AuditRecord,
-    CameraHealthRecord,
-    CameraRecord,
-    DecisionRecord,
-    EventRecord,
-    EventVersion,
-    EvidenceRecord,
-    Finding,
-    ImportedCameraRecord,
-    LookRecord,
-    OnDemandRecord,
-    OnDemandRequest,
-    ReferenceRecord,
-    SchoolRecord,
-)
 from patrol.store.store import Store
 
 __all__ = [
     "AlreadyDecided",
-    "AuditEntry",
-    "AuditRecord",
-    "CameraHealthRecord",
     "CameraNotFound",
-    "CameraRecord",
     "ChangeListener",
     "Database",
-    "DecisionRecord",
     "EventNotFound",
-    "EventRecord",
-    "EventVersion",
-    "EvidenceRecord",
-    "Finding",
-    "ImportedCameraRecord",
-    "LookRecord",
     "NotDecided",
     "OnDemandNotFound",
-    "OnDemandRecord",
-    "OnDemandRequest",
-    "ReferenceRecord",
     "RevisionConflict",
-    "SchoolRecord",
     "SchoolScope",
     "Store",
     "event_payload",

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
 
+from patrol.records import AuditEntry, AuditRecord
 from patrol.store.database import Database, SchoolScope
-from patrol.store.records import AuditEntry, AuditRecord
 from patrol.store.tables import AuditRow
 from patrol.types import AuditAction
 

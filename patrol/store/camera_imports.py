@@ -12,8 +12,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from patrol.records import AuditEntry, CameraRecord, ImportedCameraRecord, SchoolRecord
 from patrol.store.audit import audit_row
-from patrol.store.records import AuditEntry, CameraRecord, ImportedCameraRecord, SchoolRecord
 from patrol.store.sites import camera_record
 from patrol.store.store import Store
 from patrol.store.tables import Base, CameraRow, ImportedCameraRow, SchoolRow

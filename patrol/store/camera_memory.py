@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from patrol.records import CameraMemory
 from patrol.store.database import Database
-from patrol.store.records import CameraMemory
 from patrol.store.tables import CameraMemoryRow
 
 

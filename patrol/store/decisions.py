@@ -8,10 +8,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from patrol.records import DecisionRecord, EventRecord
 from patrol.store.database import Database, SchoolScope
 from patrol.store.errors import AlreadyDecided, EventNotFound, NotDecided, RevisionConflict
 from patrol.store.event_records import decision_record, event_in_scope, event_payload, event_record
-from patrol.store.records import DecisionRecord, EventRecord
 from patrol.store.tables import DecisionRow, EventRow
 from patrol.types import DecisionReason, EventStatus
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from patrol.store.records import EventRecord
+from patrol.records import EventRecord
 
 
 class EventNotFound(LookupError):

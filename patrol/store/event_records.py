@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from patrol.records import DecisionRecord, EventRecord, EvidenceRecord
 from patrol.store.database import SchoolScope
 from patrol.store.errors import EventNotFound
-from patrol.store.records import DecisionRecord, EventRecord, EvidenceRecord
 from patrol.store.tables import DecisionRow, EventRow, EvidenceRow
 from patrol.types import DecisionReason, EventStatus, EventType
 

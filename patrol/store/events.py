@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from patrol.records import EventRecord, EventVersion, Finding
 from patrol.store.database import Database, SchoolScope
 from patrol.store.event_records import event_in_scope, event_payload, event_record, event_records, scoped
 from patrol.store.evidence import EvidenceRepository
-from patrol.store.records import EventRecord, EventVersion, Finding
 from patrol.store.tables import CameraRow, EventRow, HazardRow
 from patrol.types import EventStatus, EventType
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from patrol.records import EvidenceRecord, Finding
 from patrol.store.database import Database
 from patrol.store.pictures import Pictures
-from patrol.store.records import EvidenceRecord, Finding
 from patrol.store.tables import EvidenceRow
 
 # An event ongoing all day would otherwise gather hundreds of near-identical frames.

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from patrol.hazards.lifecycle import EscalationLevel, HazardAction, HazardState
 from patrol.hazards.records import HazardRecord, HazardTransition
+from patrol.records import EventRecord
 from patrol.store.database import Database, SchoolScope
 from patrol.store.event_records import event_in_scope, event_record
-from patrol.store.records import EventRecord
 from patrol.store.tables import HazardRow, HazardTransitionRow
 from patrol.types import EventType
 

@@ -10,9 +10,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from patrol.records import CameraMemory, LookRecord
 from patrol.store.camera_memory import keep_memory
 from patrol.store.database import Database
-from patrol.store.records import CameraMemory, LookRecord
 from patrol.store.tables import CameraStatusRow, LookRow
 from patrol.types import LookOutcome
 

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from patrol.records import OnDemandRecord, OnDemandRequest
 from patrol.store.database import Database
 from patrol.store.errors import OnDemandNotFound
-from patrol.store.records import OnDemandRecord, OnDemandRequest
 from patrol.store.tables import OnDemandRow
 
 

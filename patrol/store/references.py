@@ -6,9 +6,9 @@ import hashlib
 import uuid
 from pathlib import Path
 
+from patrol.records import ReferenceRecord
 from patrol.store.database import Database
 from patrol.store.pictures import Pictures
-from patrol.store.records import ReferenceRecord
 from patrol.store.tables import CameraReferenceRow
 
 

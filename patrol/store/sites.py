@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
+from patrol.records import CameraHealthRecord, CameraRecord, SchoolRecord
 from patrol.store.database import Database, SchoolScope
 from patrol.store.errors import CameraNotFound
-from patrol.store.records import CameraHealthRecord, CameraRecord, SchoolRecord
 from patrol.store.tables import CameraRow, CameraStatusRow, EventRow, SchoolRow
 from patrol.types import CAMERA_HEALTH_TYPES, CameraRole, EventType, LookOutcome
 

@@ -12,8 +12,9 @@ from detectors.types import Detections
 from patrol.cameras import PatrolCamera, build_sites
 from patrol.config import PatrolConfig, load_config
 from patrol.evidence import evidence_jpeg
+from patrol.records import Finding
 from patrol.rules import Look, ObservedFrame, Verdict, VerdictState
-from patrol.store import Finding, Store
+from patrol.store import Store
 from patrol.types import EventType
 from streams.simulator.scenarios import SCENARIOS, people_at, render
 from tests.conftest import REPO

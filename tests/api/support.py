@@ -21,9 +21,9 @@ from patrol.accounts import Accounts, Jurisdictions
 from patrol.clock import Clock
 from patrol.config import PatrolConfig, parse_config
 from patrol.metrics import PatrolMetrics
+from patrol.records import CameraRecord, EventRecord, EvidenceRecord, Finding, SchoolRecord
 from patrol.registry.importer import CameraImporter
-from patrol.store import CameraRecord, EventRecord, Finding, SchoolRecord, Store
-from patrol.store.records import EvidenceRecord
+from patrol.store import Store
 from patrol.store.tables import EvidenceRow
 from patrol.stream_slots import StreamSlots
 from patrol.types import EventStatus, EventType, Role

@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
 from patrol.hazards import EscalationLevel, HazardRegister
+from patrol.records import OnDemandRequest
 from patrol.registry.importer import CameraImporter
-from patrol.store import OnDemandRequest, Store, sqlite_url
+from patrol.store import Store, sqlite_url
 from patrol.types import EventStatus, EventType
 from tests.api.routes.test_schools import RecordingPatrol
 from tests.api.support import (

@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from patrol.hazards import EscalationLevel, HazardRegister
-from patrol.store import CameraRecord, Finding, OnDemandRequest, Store
+from patrol.records import CameraRecord, Finding, OnDemandRequest
+from patrol.store import Store
 from patrol.store.account_tables import ApiTokenRow, SessionRow, UserRow
 from patrol.types import CameraRole, EventType
 from tests.api.live import read_feed, served

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from patrol.store import CameraRecord, SchoolRecord, Store
+from patrol.records import CameraRecord, SchoolRecord
+from patrol.store import Store
 from patrol.store.labelled_views import LabelledView
 from patrol.types import CameraRole
 

@@ -20,8 +20,9 @@ from patrol.clock import SystemClock
 from patrol.config import PatrolConfig, parse_config
 from patrol.look import Looker, LookReport
 from patrol.planner import SchoolCalendar
+from patrol.records import LookRecord
 from patrol.runtime import Patrol, UnknownSchool
-from patrol.store import LookRecord, Store, sqlite_url
+from patrol.store import Store, sqlite_url
 from patrol.store.tables import LookRow
 from patrol.types import CameraRole, EventType, LookKind, LookOutcome
 from tests.api.support import make_app

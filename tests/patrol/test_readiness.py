@@ -13,8 +13,9 @@ from patrol.cameras import PatrolCamera, build_sites
 from patrol.config import parse_config
 from patrol.look import LookReport
 from patrol.planner import SchoolCalendar
+from patrol.records import LookRecord
 from patrol.runtime import Patrol
-from patrol.store import LookRecord, Store
+from patrol.store import Store
 from patrol.types import LookKind, LookOutcome
 from tests.api.support import T0, SettableClock, make_app
 from tests.patrol.support import MAX_GAP_S, around_the_clock, often_looked_at, patrol_of

@@ -11,8 +11,8 @@ from sqlalchemy import func, select, update
 
 from patrol.cli import main
 from patrol.hazards import EscalationLevel, HazardRegister
-from patrol.store import AuditEntry, LookRecord, Store
-from patrol.store.records import EvidenceRecord
+from patrol.records import AuditEntry, EvidenceRecord, LookRecord
+from patrol.store import Store
 from patrol.store.retention import RetentionPolicy
 from patrol.store.tables import (
     AuditRow,

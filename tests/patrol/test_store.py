@@ -16,17 +16,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import delete, event
 
-from patrol.store import (
-    AlreadyDecided,
-    CameraRecord,
-    Finding,
-    LookRecord,
-    OnDemandNotFound,
-    OnDemandRequest,
-    SchoolRecord,
-    Store,
-    sqlite_url,
-)
+from patrol.records import CameraRecord, Finding, LookRecord, OnDemandRequest, SchoolRecord
+from patrol.store import AlreadyDecided, OnDemandNotFound, Store, sqlite_url
 from patrol.store.tables import LookRow
 from patrol.types import CameraRole, EventStatus, EventType, LookKind, LookOutcome
 
@@ -104,7 +95,8 @@ def test_a_killed_writer_loses_no_recorded_event(tmp_path: Path) -> None:
         import os, signal
         from datetime import UTC, datetime
         from pathlib import Path
-        from patrol.store import CameraRecord, Finding, SchoolRecord, Store, sqlite_url
+        from patrol.records import CameraRecord, Finding, SchoolRecord
+        from patrol.store import Store, sqlite_url
         from patrol.types import CameraRole, EventType
         store = Store(sqlite_url(Path({str(tmp_path)!r})), Path({str(tmp_path / "evidence")!r}))
         store.create_schema()

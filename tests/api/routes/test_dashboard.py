@@ -9,7 +9,8 @@ from fastapi.testclient import TestClient
 
 from api import ApiSettings
 from api.catalogue import ENTRIES, LANGUAGES, catalogue, label
-from patrol.store import Finding, Store
+from patrol.records import Finding
+from patrol.store import Store
 from patrol.types import AuditAction, CameraRole, DecisionReason, EventStatus, EventType, LookOutcome, Role
 from tests.api.support import T0, Site, bearer_client, make_app, site_config, site_records
 

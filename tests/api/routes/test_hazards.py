@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from patrol.hazards import HazardRegister
-from patrol.store import LookRecord
+from patrol.records import LookRecord
 from patrol.types import AuditAction, EventStatus, EventType, LookKind, LookOutcome
 from tests.api.pdfs import pdf_text
 from tests.api.support import DECIDED_AT, T0, SettableClock, Site, bearer_client, finding, make_app

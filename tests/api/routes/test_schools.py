@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from patrol.store import OnDemandRecord, OnDemandRequest, Store
+from patrol.records import OnDemandRecord, OnDemandRequest
+from patrol.store import Store
 from tests.api.support import DECIDED_AT, Site, bearer_client, make_app
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from patrol.health import CameraHealth
 from patrol.health.signals import measure
-from patrol.store import ReferenceRecord
+from patrol.records import ReferenceRecord
 from patrol.types import EventType
 from streams.simulator.faults import Fault, apply_fault
 from streams.simulator.scenarios import SCENARIOS, render

@@ -20,11 +20,12 @@ from patrol.county.messages import LookOrder
 from patrol.county.worker import WorkerLooks
 from patrol.look import LookReport
 from patrol.planner import SchoolCalendar
+from patrol.records import LookRecord
 from patrol.registry.directory import CameraDirectory
 from patrol.registry.importer import CameraImporter, Importer
 from patrol.registry.refresh import CameraRefresh, start_camera_refresh
 from patrol.runtime import Patrol
-from patrol.store import LookRecord, Store, sqlite_url
+from patrol.store import Store, sqlite_url
 from patrol.store.camera_imports import CameraImports
 from patrol.store.tables import LookRow
 from patrol.types import LookKind, LookOutcome

@@ -30,8 +30,9 @@ from patrol.eval.harness import (
 from patrol.eval.scenario_file import parse_scenario
 from patrol.look import Looker
 from patrol.planner import SchoolCalendar
+from patrol.records import CameraRecord, EventRecord, SchoolRecord
 from patrol.runtime import Patrol
-from patrol.store import CameraRecord, EventRecord, SchoolRecord, Store, sqlite_url
+from patrol.store import Store, sqlite_url
 from patrol.types import EventType, LookKind
 
 HEAD = """

@@ -1,4 +1,6 @@
-"""Frozen values the store hands out and takes in."""
+"""The patrol's records: what a look, a finding, an event and its decisions, a camera and a school
+are, as frozen values. The store keeps them; the patrol, the rules' findings, the API and the
+reports pass them around without knowing how they are kept."""
 
 from __future__ import annotations
 
