@@ -17,6 +17,7 @@ from api.request_guard import CredentialsBeforeBody
 from api.routes import (
     audit,
     auth,
+    camera_views,
     cameras,
     dashboard,
     events,
@@ -34,6 +35,7 @@ from patrol.accounts import Accounts, Jurisdictions
 from patrol.clock import Clock, SystemClock
 from patrol.config.schema import SamplingConfig
 from patrol.metrics import PatrolMetrics, site_figures
+from patrol.registry.views import CameraViews
 from patrol.store import Store
 from patrol.store.schema import Migrations
 from patrol.stream_slots import StreamSlots
@@ -96,6 +98,8 @@ def create_app(
     )
     app.state.secrets = secrets
     app.state.camera_import = camera_import
+    # Cameras are edited where they are imported: both need the config as its file says.
+    app.state.camera_views = CameraViews(camera_import.config, store) if camera_import else None
     app.state.templates = Jinja2Templates(directory=_HERE / "templates")
 
     # The live feed's /events/stream comes before /events/{event_id}.
@@ -103,6 +107,7 @@ def create_app(
     app.include_router(events.router, prefix=API_PREFIX)
     app.include_router(registry_import.router, prefix=API_PREFIX)
     app.include_router(cameras.router, prefix=API_PREFIX)
+    app.include_router(camera_views.router, prefix=API_PREFIX)
     app.include_router(schools.router, prefix=API_PREFIX)
     app.include_router(audit.router, prefix=API_PREFIX)
     app.include_router(hazards.router, prefix=API_PREFIX)

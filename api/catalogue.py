@@ -63,6 +63,8 @@ _ENUMS: dict[str, dict[str, tuple[str, str]]] = {
         AuditAction.HAZARD_VERIFIED: ("隐患核查销号", "Hazard verified"),
         AuditAction.CAMERAS_IMPORTED: ("导入摄像机", "Cameras imported"),
         AuditAction.CAMERAS_REMOVED: ("移除导入的摄像机", "Imported cameras removed"),
+        AuditAction.CAMERA_VIEW_SAVED: ("修改摄像机区域与规则", "Camera zones and rules saved"),
+        AuditAction.CAMERA_VIEW_RESTORED: ("恢复摄像机区域与规则", "Camera zones and rules restored"),
     },
     "camera_role": {
         CameraRole.BOOTH: ("门卫室", "Guard booth"),
