@@ -17,6 +17,7 @@ from api.request_guard import CredentialsBeforeBody
 from api.routes import (
     audit,
     auth,
+    camera_page,
     camera_views,
     cameras,
     dashboard,
@@ -116,6 +117,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(prometheus.router)
     app.include_router(dashboard.router)
+    app.include_router(camera_page.router)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
 
     install_error_handlers(app)

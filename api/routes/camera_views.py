@@ -15,7 +15,7 @@ from typing import Annotated, Any, cast
 from fastapi import APIRouter, Body, Header, HTTPException, Path, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 
-from api.auth import CameraManagerDep, Viewer, ViewerDep, client_address
+from api.auth import CameraManagerDep, SnapshotterDep, Viewer, ViewerDep, client_address
 from api.deps import NowDep, StoreDep
 from api.routes.cameras import NOT_FOUND, CameraId
 from api.schemas import ErrorPublic
@@ -39,8 +39,13 @@ NOT_EDITABLE: Responses = {
 }
 
 
+def camera_views_of(request: Request) -> CameraViews | None:
+    """None where this server does not import cameras, hence does not edit them either."""
+    return cast(CameraViews | None, request.app.state.camera_views)
+
+
 def get_camera_views(request: Request) -> CameraViews:
-    views = cast(CameraViews | None, getattr(request.app.state, "camera_views", None))
+    views = camera_views_of(request)
     if views is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "this server does not edit cameras")
     return views
@@ -65,6 +70,28 @@ def get_view(
     view = _view(views, camera)
     response.headers["ETag"] = f'"{view.version}"'
     return _public(view, viewer)
+
+
+@router.get(
+    "/{camera_id}/reference.jpg",
+    response_model=None,
+    response_class=Response,
+    responses={
+        **NOT_FOUND,
+        200: {
+            "content": {"image/jpeg": {}},
+            "description": "The picture the camera's health is judged against",
+        },
+        403: {"model": ErrorPublic, "description": "The role may not see camera pictures"},
+    },
+    summary="The camera's reference view: the picture its zones are drawn on (404 until it has one)",
+)
+def camera_reference(store: StoreDep, viewer: SnapshotterDep, camera_id: CameraId) -> Response:
+    camera = store.get_camera(camera_id, school_ids=viewer.school_ids)
+    reference = store.get_reference(camera.id)
+    if reference is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"camera {camera.id} has no reference view yet")
+    return Response(reference.jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
 
 @router.put(

@@ -236,3 +236,21 @@ def test_without_the_import_the_server_says_it_does_not_edit_cameras(store: Stor
     with bearer_client(make_app(store), "admin") as admin:
         answer = admin.get(f"/api/v1/cameras/{CAMERA}/view")
     assert answer.status_code == 503 and "does not edit cameras" in answer.json()["detail"]
+
+
+def test_the_camera_page_has_the_editor_for_administrators_only(store: Store) -> None:
+    app = _app(store)
+    with TestClient(app) as browser:
+        log_in(browser, "admin")
+        page = browser.get(f"/cameras/{CAMERA}")
+        assert page.status_code == 200, page.text
+        assert 'id="editor"' in page.text and "zone_editor.js" in page.text
+        config_page = browser.get("/cameras/north-booth")
+        assert config_page.status_code == 200 and 'id="editor"' not in config_page.text
+        assert browser.get("/cameras/no-such-camera").status_code == 404
+        text = page.text + config_page.text
+    assert PLANTED_PASSWORD not in text and CAMERA_PASSWORD not in text and "rtsp" not in text
+    with TestClient(app) as browser:
+        log_in(browser, "officer")
+        page = browser.get(f"/cameras/{CAMERA}")
+        assert page.status_code == 200 and 'id="editor"' not in page.text
