@@ -102,6 +102,7 @@ def camera_reference(store: StoreDep, viewer: SnapshotterDep, camera_id: CameraI
         **ADMIN_ONLY,
         **NOT_EDITABLE,
         **UNAVAILABLE,
+        400: {"model": ErrorPublic, "description": "An If-Match that is not a version"},
         422: {"description": "Refused: each problem's `loc` is ['body', ...its key path in the view]"},
     },
     summary="Change the camera's zones, lines and rules (administrators; versioned and audited)",

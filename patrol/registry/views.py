@@ -70,7 +70,10 @@ def checked_view(raw: Any, windows: Mapping[str, Any]) -> dict[str, Any]:
     try:
         view = CameraViewConfig.model_validate(raw)
     except ValidationError as exc:
-        problems += [ViewProblem(tuple(error["loc"]), error["msg"]) for error in exc.errors()]
+        problems += [
+            ViewProblem(tuple(error["loc"]), error["msg"].removeprefix("Value error, "))
+            for error in exc.errors()
+        ]
     if problems:
         raise ViewRefused(problems)
     return view.model_dump(mode="json", exclude_defaults=True)
