@@ -325,7 +325,7 @@
       if (field.default !== undefined) input.placeholder = format(t["camera.default"], { v: field.default });
       input.value = rule[key] !== undefined ? String(rule[key]) : "";
       input.title = field.description || "";
-      input.addEventListener("change", () => {
+      input.addEventListener("input", () => {
         if (input.value === "") delete rule[key];
         else rule[key] = Number(input.value);
       });

@@ -1,7 +1,9 @@
 """The zone editor in a real browser (Debian's headless Chromium) over the real patrol: the RTSP
 simulator, the detector, an imported camera, the refresh of imported cameras. An administrator
 drags a corner of the booth zone, saves, and the next look judges with the new zone; a polygon
-left with two points is refused with its key path; an officer gets no editor, and 403 on PUT."""
+left with two points is refused with its key path; an officer gets no editor, and 403 on PUT.
+Without the patrol: a gate line with its inside side, a rule's fields refused one by one, a
+renamed zone the rules follow, and a restored version."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from patrol.config import parse_config
 from patrol.registry.directory import CameraDirectory
 from patrol.registry.importer import CameraImporter, Importer
 from patrol.registry.refresh import start_camera_refresh
-from patrol.store import Store
+from patrol.store import Store, sqlite_url
 from patrol.store.camera_imports import CameraImports
 from patrol.store.tables import LookRow
 from tests.api.live import served
@@ -200,9 +202,9 @@ def test_an_administrator_drags_the_booth_zone_and_the_next_look_judges_with_it(
 
 def test_an_officer_sees_the_zones_but_no_editor_and_may_not_save(
     browser: Any,  # noqa: F811
-    patrolled: tuple[Store, str],
+    editor_served: tuple[Store, str],
 ) -> None:
-    store, base = patrolled
+    store, base = editor_served
     context = browser.new_context()
     page = context.new_page()
     blocked = _csp_watch(page)
@@ -223,3 +225,101 @@ def test_an_officer_sees_the_zones_but_no_editor_and_may_not_save(
     finally:
         context.close()
     assert CameraImports(store).list()[0].view["zones"]["booth"] == BESIDE
+
+
+@pytest.fixture
+def editor_served(tmp_path: Path) -> Iterator[tuple[Store, str]]:
+    """The dashboard over a store with one imported booth camera; no patrol, no stream."""
+    config = parse_config(_config(1), environ={})
+    store = Store(sqlite_url(tmp_path), tmp_path / "evidence")
+    store.create_schema()
+    importer = CameraImporter(config, store, environ={VARIABLE: PASSWORD})
+    row = {
+        "id": CAMERA,
+        "school": "s2",
+        "name": "新门卫室",
+        "role": "booth",
+        "stream": "rtsp://127.0.0.1:1/s2/booth",
+        "username": "patrol",
+        "credentials": VARIABLE,
+        "template": "booth",
+    }
+    assert importer.run(csv_bytes([row], COLUMNS), Importer("admin", "administrator", "county")).created == 1
+    try:
+        with served(make_app(store, clock=SystemClock(), camera_import=importer)) as base:
+            yield store, base
+    finally:
+        store.close()
+
+
+def _stored_view(store: Store) -> dict[str, Any]:
+    return CameraImports(store).list()[0].view
+
+
+def test_an_administrator_draws_a_gate_line_sets_a_rule_renames_a_zone_and_restores(
+    browser: Any,  # noqa: F811
+    editor_served: tuple[Store, str],
+) -> None:
+    store, base = editor_served
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    blocked = _csp_watch(page)
+    try:
+        _log_in(page, base, "admin", f"/cameras/{CAMERA}")
+        page.wait_for_selector("body[data-ready=true]")
+
+        # A gate line: two ends and the inside side, turned to the top of the picture.
+        page.click("#add-line")
+        assert page.locator('circle.handle[data-line="line1"]').count() == 3
+        assert page.locator('line.inside[marker-end="url(#inside-arrow)"]').count() == 1
+        _drag(page, 'circle.handle.inside[data-line="line1"]', (0.5, 0.2))
+
+        # Walk-ins over it, with a threshold out of range and no desk zone: refused, field by field.
+        page.check('input[name="rule-unregistered_entry"]')
+        rule = 'fieldset[data-loc="rules.unregistered_entry"]'
+        page.select_option(f'{rule} label[data-loc="rules.unregistered_entry.line"] select', "line1")
+        page.check(f'{rule} label[data-loc="rules.unregistered_entry.windows"] input[value="always"]')
+        page.fill('input[name="unregistered_entry.min_desk_dwell_s"]', "9999")
+        page.click("#save")
+        dwell = page.locator('label[data-loc="rules.unregistered_entry.min_desk_dwell_s"] .problem')
+        dwell.wait_for(timeout=5000)
+        assert "less than or equal to 600" in dwell.inner_text()
+        desk = page.locator('label[data-loc="rules.unregistered_entry.desk_zone"]')
+        assert "invalid" in (desk.get_attribute("class") or "")
+        assert "Field required" in desk.locator(".problem").inner_text()
+        assert "lines" not in _stored_view(store)
+
+        page.select_option('label[data-loc="rules.unregistered_entry.desk_zone"] select', "booth")
+        page.fill('input[name="unregistered_entry.min_desk_dwell_s"]', "4")
+        page.click("#save")
+        page.locator("#save-state", has_text="第 1 版").wait_for(timeout=5000)
+        saved = _stored_view(store)
+        assert saved["lines"]["line1"]["points"] == [[0.3, 0.5], [0.7, 0.5]]
+        assert saved["lines"]["line1"]["inside"] == pytest.approx([0.5, 0.2], abs=0.01)
+        assert saved["rules"]["unregistered_entry"] == {
+            "line": "line1",
+            "desk_zone": "booth",
+            "min_desk_dwell_s": 4.0,
+            "windows": ["always"],
+        }
+
+        # The booth renamed: both rules that name it follow.
+        name = page.locator('li[data-loc="zones.booth"] input.name')
+        name.fill("post")
+        name.press("Enter")
+        page.locator('li[data-loc="zones.post"]').wait_for(timeout=5000)
+        page.click("#save")
+        page.locator("#save-state", has_text="第 2 版").wait_for(timeout=5000)
+        renamed = _stored_view(store)
+        assert list(renamed["zones"]) == ["post"]
+        assert renamed["rules"]["guard_absent"]["zone"] == "post"
+        assert renamed["rules"]["unregistered_entry"]["desk_zone"] == "post"
+
+        # Back to version 1, as a new version 3.
+        page.click("#versions li[data-version='1'] button.restore")
+        page.locator("#save-state", has_text="第 3 版").wait_for(timeout=5000)
+        assert _stored_view(store) == saved
+        page.locator('li[data-loc="zones.booth"]').wait_for(timeout=5000)
+        assert blocked == []
+    finally:
+        context.close()
