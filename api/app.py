@@ -73,7 +73,8 @@ def create_app(
     it runs in this process, so snapshots and patrol looks share one limit per camera and per
     school; `secrets` are the configuration's secrets, masked by value in every answer that may
     quote a stream address or an error (credentials by their shape are masked either way);
-    `camera_import` imports registry sheets (None: POST /cameras/import answers 503).
+    `camera_import` imports registry sheets, and with its config the imported cameras' views are
+    edited (None: POST /cameras/import and the camera view routes answer 503).
     """
     app = FastAPI(
         title=settings.title,
