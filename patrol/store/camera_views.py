@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -74,11 +74,16 @@ class CameraViewVersions:
         the latest: an editor that read version 3 does not overwrite a version 4 it never saw."""
         try:
             with self._sessions.begin() as session:
-                # Locks the camera's row on PostgreSQL: two saves of one camera take turns.
-                row = session.scalar(
-                    select(ImportedCameraRow)
+                # A write first, which changes nothing: it locks the camera's row on PostgreSQL and
+                # the database on SQLite, so two saves of one camera take turns and each reads the
+                # view and the versions as the one before it left them.
+                session.execute(
+                    update(ImportedCameraRow)
                     .where(ImportedCameraRow.camera_id == camera_id)
-                    .with_for_update()
+                    .values(imported_by=ImportedCameraRow.imported_by)
+                )
+                row = session.scalar(
+                    select(ImportedCameraRow).where(ImportedCameraRow.camera_id == camera_id)
                 )
                 if row is None:
                     raise NotImported(camera_id)
@@ -100,7 +105,7 @@ class CameraViewVersions:
                 session.flush()
                 return _record(saved)
         except IntegrityError:
-            # Two saves read the same latest version (SQLite does not lock the row): one wins.
+            # Two saves numbered the same version after all: the first one stands.
             raise ViewChangedMeanwhile(camera_id) from None
 
     def list(self, camera_id: str) -> list[ViewVersionRecord]:
