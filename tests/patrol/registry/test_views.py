@@ -1,6 +1,6 @@
 """Camera views saved at once by several administrators, over the real store on SQLite and
-PostgreSQL: every save that succeeds is one version, numbered without a gap, and the camera's
-view is the newest version's; a save that loses a race says so rather than vanish."""
+PostgreSQL: the saves take turns, each is one version, numbered without a gap, whose "before" is
+the view the one before it left; the camera's view is the newest version's."""
 
 from __future__ import annotations
 
