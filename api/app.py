@@ -17,6 +17,8 @@ from api.request_guard import CredentialsBeforeBody
 from api.routes import (
     audit,
     auth,
+    camera_page,
+    camera_views,
     cameras,
     dashboard,
     events,
@@ -35,6 +37,7 @@ from patrol.clock import Clock, SystemClock
 from patrol.config.schema import SamplingConfig
 from patrol.hazards import HazardRegister
 from patrol.metrics import PatrolMetrics, site_figures
+from patrol.registry.views import CameraViews
 from patrol.store import Store
 from patrol.store.schema import Migrations
 from patrol.stream_slots import StreamSlots
@@ -71,7 +74,8 @@ def create_app(
     it runs in this process, so snapshots and patrol looks share one limit per camera and per
     school; `secrets` are the configuration's secrets, masked by value in every answer that may
     quote a stream address or an error (credentials by their shape are masked either way);
-    `camera_import` imports registry sheets (None: POST /cameras/import answers 503).
+    `camera_import` imports registry sheets, and with its config the imported cameras' views are
+    edited (None: POST /cameras/import and the camera view routes answer 503).
     """
     app = FastAPI(
         title=settings.title,
@@ -98,6 +102,8 @@ def create_app(
     )
     app.state.secrets = secrets
     app.state.camera_import = camera_import
+    # Cameras are edited where they are imported: both need the config as its file says.
+    app.state.camera_views = CameraViews(camera_import.config, store) if camera_import else None
     app.state.templates = Jinja2Templates(directory=_HERE / "templates")
 
     # The live feed's /events/stream comes before /events/{event_id}.
@@ -105,6 +111,7 @@ def create_app(
     app.include_router(events.router, prefix=API_PREFIX)
     app.include_router(registry_import.router, prefix=API_PREFIX)
     app.include_router(cameras.router, prefix=API_PREFIX)
+    app.include_router(camera_views.router, prefix=API_PREFIX)
     app.include_router(schools.router, prefix=API_PREFIX)
     app.include_router(audit.router, prefix=API_PREFIX)
     app.include_router(hazards.router, prefix=API_PREFIX)
@@ -113,6 +120,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(prometheus.router)
     app.include_router(dashboard.router)
+    app.include_router(camera_page.router)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
 
     install_error_handlers(app)

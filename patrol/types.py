@@ -181,3 +181,5 @@ class AuditAction(StrEnum):
     HAZARD_VERIFIED = "hazard_verified"
     CAMERAS_IMPORTED = "cameras_imported"
     CAMERAS_REMOVED = "cameras_removed"
+    CAMERA_VIEW_SAVED = "camera_view_saved"
+    CAMERA_VIEW_RESTORED = "camera_view_restored"

@@ -162,7 +162,8 @@
       box.dataset.school = school.id;
       const cams = element("div", "cams");
       for (const camera of school.cameras) {
-        const chip = element("span", `cam state-${camera.state}`, `${camera.name} · ${t[`health.${camera.state}`]}`);
+        const chip = element("a", `cam state-${camera.state}`, `${camera.name} · ${t[`health.${camera.state}`]}`);
+        chip.href = `/cameras/${encodeURIComponent(camera.id)}`;
         chip.dataset.camera = camera.id;
         cams.append(chip);
       }

@@ -82,14 +82,16 @@ def camera_names_defined(
         for key, defined_in in _RULE_REFERENCES.get(rule_name, ()):
             name = rule.get(key)
             if isinstance(name, str) and name not in _mapping(camera.get(defined_in)):
-                path = key_path((*loc, "rules", rule_name, key), root)
+                where = (*loc, "rules", rule_name, key)
                 noun = "zone" if defined_in == "zones" else "line"
-                yield ConfigIssue(path, f"no {noun} of this camera has this name", name, True)
+                message = f"no {noun} of this camera has this name"
+                yield ConfigIssue(key_path(where, root), message, name, True, where)
         rule_windows = rule.get("windows")
         for position, window in enumerate(rule_windows if isinstance(rule_windows, list) else []):
             if isinstance(window, str) and window not in windows:
-                path = key_path((*loc, "rules", rule_name, "windows", position), root)
-                yield ConfigIssue(path, "no window with this name under windows", window, True)
+                where = (*loc, "rules", rule_name, "windows", position)
+                message = "no window with this name under windows"
+                yield ConfigIssue(key_path(where, root), message, window, True, where)
 
 
 def simulator_scenarios_exist(raw: dict[str, Any]) -> Iterator[ConfigIssue]:

@@ -12,6 +12,8 @@ class ConfigIssue:
     message: str
     value: Any = None
     has_value: bool = False
+    # The path as keys and list positions, for answers that locate a problem (the API's 422).
+    loc: tuple[Any, ...] = ()
 
     def __str__(self) -> str:
         where = self.path or "(top level)"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -31,6 +32,16 @@ Identifier = Annotated[
 ]
 UnitFloat = Annotated[float, Field(ge=0.0, le=1.0)]
 Point = tuple[UnitFloat, UnitFloat]
+
+
+def _has_area(points: tuple[Point, ...]) -> tuple[Point, ...]:
+    if len(points) < 3:
+        raise ValueError(f"a zone needs at least 3 points, got {len(points)}")
+    return points
+
+
+# Checked zone by zone, so a refusal names the zone: `zones -> booth`.
+Polygon = Annotated[tuple[Point, ...], AfterValidator(_has_area)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ALL_DAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -100,19 +111,11 @@ class CameraViewConfig(Section):
     max_gap_s: float | None = Field(
         None, ge=10, le=86400, description="Tightens every timetable window's maximum gap for this camera"
     )
-    zones: dict[str, tuple[Point, ...]] = Field(
+    zones: dict[str, Polygon] = Field(
         default_factory=dict, description="Named polygons, at least 3 normalized points each"
     )
     lines: dict[str, LineConfig] = Field(default_factory=dict)
     rules: RulesConfig = Field(default_factory=RulesConfig)
-
-    @field_validator("zones")
-    @classmethod
-    def _polygons_have_area(cls, zones: dict[str, tuple[Point, ...]]) -> dict[str, tuple[Point, ...]]:
-        for name, points in zones.items():
-            if len(points) < 3:
-                raise ValueError(f"zone {name!r} needs at least 3 points, got {len(points)}")
-        return zones
 
 
 class CameraConfig(CameraViewConfig):

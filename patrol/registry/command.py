@@ -72,8 +72,8 @@ def _remove(args: argparse.Namespace) -> int:
 
     from patrol.config import config_secrets, load_config
     from patrol.logs import configure_logging
-    from patrol.service import open_store
     from patrol.records import AuditEntry
+    from patrol.service import open_store
     from patrol.store.camera_imports import CameraImports
     from patrol.types import AuditAction
 

@@ -76,6 +76,11 @@ class CameraImporter:
         self._environ = os.environ if environ is None else environ
         self._clock = clock or SystemClock()
 
+    @property
+    def config(self) -> PatrolConfig:
+        """The config as its file says, which imported cameras are judged against."""
+        return self._config
+
     def run(
         self,
         data: bytes,

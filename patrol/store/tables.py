@@ -215,6 +215,22 @@ class LabelledViewRow(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class CameraViewVersionRow(Base):
+    """Every saved change of an imported camera's view (zones, lines, rules): who, when, the view
+    before and after. Rows are never changed; a rollback is a new version."""
+
+    __tablename__ = "camera_view_versions"
+
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    saved_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    saved_by: Mapped[str] = mapped_column(String(64))
+    # The version whose view this one restored; null for an edit.
+    restored_from: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class DecisionRow(Base):
     """Every decision on an event, the first and each supervisor's revision; rows are never changed."""
 

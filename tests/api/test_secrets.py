@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from patrol.hazards import EscalationLevel, HazardRegister
-from patrol.records import CameraRecord, Finding, OnDemandRequest
+from patrol.records import CameraRecord, Finding, OnDemandRequest, ReferenceRecord
+from patrol.registry.importer import CameraImporter
 from patrol.store import Store
 from patrol.store.account_tables import ApiTokenRow, SessionRow, UserRow
 from patrol.types import CameraRole, EventType
@@ -26,6 +27,7 @@ from tests.api.support import (
     Site,
     StillCameras,
     bearer_client,
+    jpeg,
     log_in,
     make_app,
     site_config,
@@ -52,7 +54,13 @@ def _stored_secrets(store: Store) -> list[str]:
 
 def test_no_answer_carries_a_password_or_a_hash(store: Store, site: Site) -> None:
     # With the docs pages on (api.docs), so they are searched too.
-    app = make_app(store, replace(SETTINGS, metrics_token=METRICS_TOKEN, docs=True), snapshots=StillCameras())
+    app = make_app(
+        store,
+        replace(SETTINGS, metrics_token=METRICS_TOKEN, docs=True),
+        snapshots=StillCameras(),
+        camera_import=CameraImporter(site_config(), store),
+    )
+    store.set_reference(ReferenceRecord("north-gate", jpeg(60), T0, sharpness=40.0, dark_share=0.1))
     events = [site.a, site.b, site.c, site.d, site.e]
     hazard = HazardRegister(store).create(
         site.b.id,
@@ -83,6 +91,10 @@ def test_no_answer_carries_a_password_or_a_hash(store: Store, site: Site) -> Non
         "/api/v1/cameras": ["/api/v1/cameras", "/api/v1/cameras?school=south"],
         "/api/v1/cameras/{camera_id}": ["/api/v1/cameras/north-gate"],
         "/api/v1/cameras/{camera_id}/snapshot.jpg": ["/api/v1/cameras/north-gate/snapshot.jpg"],
+        "/api/v1/cameras/{camera_id}/reference.jpg": ["/api/v1/cameras/north-gate/reference.jpg"],
+        "/api/v1/cameras/{camera_id}/view": ["/api/v1/cameras/north-gate/view"],
+        "/api/v1/cameras/{camera_id}/view/versions": ["/api/v1/cameras/north-gate/view/versions"],
+        "/cameras/{camera_id}": ["/cameras/north-gate", "/cameras/north-gate?lang=en"],
         "/api/v1/overview": ["/api/v1/overview"],
         "/api/v1/me": ["/api/v1/me"],
         "/api/v1/audit": ["/api/v1/audit", "/api/v1/audit?action=login"],
@@ -99,15 +111,15 @@ def test_no_answer_carries_a_password_or_a_hash(store: Store, site: Site) -> Non
         "/docs": ["/docs"],
         "/docs/oauth2-redirect": ["/docs/oauth2-redirect"],
         "/redoc": ["/redoc"],
-        "/static": ["/static/dashboard.js", "/static/event.js", "/static/app.css"],
+        "/static": ["/static/dashboard.js", "/static/event.js", "/static/zone_editor.js", "/static/app.css"],
     }
     streamed = "/api/v1/events/stream"  # read from a real server below
     metered = "/metrics"  # read with its own token below
     # Every GET operation the API documents, and the pages FastAPI and the dashboard add.
     documented = {path for path, operations in app.openapi()["paths"].items() if "get" in operations}
     undocumented = {
-        "/", "/events/{event_id}", "/dashboard/rows", "/dashboard/rows/{event_id}", "/audit", "/login",
-        "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static",
+        "/", "/events/{event_id}", "/cameras/{camera_id}", "/dashboard/rows", "/dashboard/rows/{event_id}",
+        "/audit", "/login", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static",
     }  # fmt: skip
     assert documented | undocumented == set(urls) | {streamed, metered}, (
         "every GET route is searched; add new ones"

@@ -74,7 +74,7 @@ def test_placeholder_defaults_apply_only_when_the_variable_is_unset() -> None:
         (_with(("cameras", 0, "colour"), "red"), "cameras -> gate-1 -> colour", "unknown key"),
         (
             _with(("cameras", 0, "zones", "booth"), [[0.1, 0.1], [0.5, 0.5]]),
-            "cameras -> gate-1 -> zones",
+            "cameras -> gate-1 -> zones -> booth",
             "at least 3 points",
         ),
         (
@@ -346,8 +346,8 @@ def test_validate_config_reports_all_three_problems_and_fails(tmp_path: Path) ->
     assert result.returncode != 0
     assert "cameras -> gate-1 -> colour: unknown key (got 'red')" in result.stderr
     assert (
-        "cameras -> gate-1 -> zones: " in result.stderr
-        and "'desk' needs at least 3 points, got 2" in result.stderr
+        "cameras -> gate-1 -> zones -> desk: " in result.stderr
+        and "needs at least 3 points, got 2" in result.stderr
     )
     assert (
         "cameras -> gate-1 -> rules -> guard_absent -> zone: no zone of this camera has this name (got 'lobby')"

@@ -163,7 +163,7 @@ def test_every_key_of_the_format(tmp_path: Path) -> None:
         ),
         (
             _text({("patrol", "zones", "booth"): [[0.1, 0.1], [0.2, 0.2]]}),
-            "patrol -> zones",
+            "patrol -> zones -> booth",
             "at least 3 points",
         ),
         (
