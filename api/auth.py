@@ -18,6 +18,7 @@ from fastapi import Depends, HTTPException, Request, status
 
 from api.deps import get_accounts, get_jurisdictions, utc_now
 from patrol.accounts import Jurisdiction, Permission, Principal, UserRecord
+from patrol.registry.actor import Actor
 
 SESSION_COOKIE = "patrol_session"
 LOGIN_CSRF_COOKIE = "patrol_login_csrf"
@@ -56,6 +57,12 @@ class Viewer:
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else ""
+
+
+def actor_of(request: Request, viewer: Viewer) -> Actor:
+    """The user changing cameras through this request, as the audit log names them."""
+    user = viewer.user
+    return Actor(user.username, user.role.value, user.jurisdiction_id, client_address(request))
 
 
 def resolve_principal(request: Request) -> Principal | None:

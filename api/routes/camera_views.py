@@ -15,14 +15,14 @@ from typing import Annotated, Any, cast
 from fastapi import APIRouter, Body, Header, HTTPException, Path, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 
-from api.auth import CameraManagerDep, SnapshotterDep, Viewer, ViewerDep, client_address
+from api.auth import CameraManagerDep, SnapshotterDep, Viewer, ViewerDep, actor_of
 from api.deps import NowDep, StoreDep
 from api.routes.cameras import NOT_FOUND, CameraId
 from api.schemas import ErrorPublic
 from api.view_schemas import CameraViewPublic, ViewVersionPublic, ViewVersionsPublic
 from patrol.accounts import Permission
 from patrol.records import CameraRecord
-from patrol.registry.views import CameraView, CameraViews, Editor, ViewNotEditable, ViewRefused
+from patrol.registry.views import CameraView, CameraViews, ViewNotEditable, ViewRefused
 from patrol.store.camera_views import NotImported, ViewChangedMeanwhile
 
 router = APIRouter(prefix="/cameras", tags=["camera views"])
@@ -49,11 +49,6 @@ def get_camera_views(request: Request) -> CameraViews:
     if views is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "this server does not edit cameras")
     return views
-
-
-def editor_of(request: Request, viewer: Viewer) -> Editor:
-    user = viewer.user
-    return Editor(user.username, user.role.value, user.jurisdiction_id, client_address(request))
 
 
 @router.get(
@@ -124,7 +119,7 @@ def put_view(
     expected = _version(if_match)
     with _refusals():
         views.save(
-            camera.id, camera.school_id, view, editor_of(request, viewer), now, expected_version=expected
+            camera.id, camera.school_id, view, actor_of(request, viewer), now, expected_version=expected
         )
     return _answer(views, camera, viewer, response)
 
@@ -162,7 +157,7 @@ def restore_view_version(
     views = get_camera_views(request)
     camera = store.get_camera(camera_id, school_ids=viewer.school_ids)
     with _refusals():
-        views.restore(camera.id, camera.school_id, version, editor_of(request, viewer), now)
+        views.restore(camera.id, camera.school_id, version, actor_of(request, viewer), now)
     return _answer(views, camera, viewer, response)
 
 

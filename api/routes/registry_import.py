@@ -9,10 +9,10 @@ from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from api.auth import CameraManagerDep, client_address
+from api.auth import CameraManagerDep, actor_of
 from api.import_schemas import CameraImportPublic
 from api.schemas import ErrorPublic
-from patrol.registry.importer import CameraImporter, Importer
+from patrol.registry.importer import CameraImporter
 from patrol.registry.rows import RowIssue
 from patrol.registry.sheet import SheetError
 from streams.onvif import StreamChoice
@@ -71,8 +71,7 @@ async def import_cameras(
     if importer is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "this server does not import cameras")
     data, source = await _sheet(request)
-    user = viewer.user
-    who = Importer(user.username, user.role.value, user.jurisdiction_id, client_address(request))
+    who = actor_of(request, viewer)
     try:
         report = await run_in_threadpool(
             importer.run,

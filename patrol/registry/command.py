@@ -115,7 +115,7 @@ def _remove(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from patrol.config import config_secrets, load_config
     from patrol.logs import configure_logging
-    from patrol.registry.importer import Importer
+    from patrol.registry.actor import Actor
     from patrol.registry.sheet import HEADER_ROW, SheetError
     from patrol.service import camera_importer, open_store
     from streams.onvif import StreamChoice
@@ -131,7 +131,7 @@ def _import(args: argparse.Namespace) -> int:
     try:
         report = camera_importer(config, store).run(
             data,
-            Importer(username=_os_user(), role="command line", client="patrol cameras import"),
+            Actor(username=_os_user(), role="command line", client="patrol cameras import"),
             source=args.file.name,
             skip_bad=args.skip_bad,
             stream_choice=StreamChoice(args.onvif_stream),

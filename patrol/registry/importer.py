@@ -17,6 +17,7 @@ from datetime import datetime
 from patrol.clock import Clock, SystemClock
 from patrol.config.schema import PatrolConfig
 from patrol.records import AuditEntry, CameraRecord, ImportedCameraRecord, SchoolRecord
+from patrol.registry.actor import Actor
 from patrol.registry.onvif_streams import resolve_onvif_streams
 from patrol.registry.rows import CameraEntry, RowContext, RowIssue, check_rows, header_issues
 from patrol.registry.sheet import Sheet, read_sheet
@@ -27,16 +28,6 @@ from streams.onvif import OnvifClient, StreamChoice
 from streams.redact import redact_url
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Importer:
-    """Who imports, for the audit log and the cameras' rows."""
-
-    username: str
-    role: str
-    jurisdiction_id: str | None = None
-    client: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,7 +75,7 @@ class CameraImporter:
     def run(
         self,
         data: bytes,
-        importer: Importer,
+        importer: Actor,
         *,
         source: str = "",
         skip_bad: bool = False,
@@ -142,7 +133,7 @@ class CameraImporter:
         return entries, tuple(sorted(issues)), profiles
 
     def _save(
-        self, entries: list[CameraEntry], profiles: dict[int, str], importer: Importer, source: str
+        self, entries: list[CameraEntry], profiles: dict[int, str], importer: Actor, source: str
     ) -> SavedCameras:
         now = self._clock.now()
         records = [_record(entry, profiles.get(entry.row), importer, now) for entry in entries]
@@ -170,7 +161,7 @@ class CameraImporter:
 
 
 def _record(
-    entry: CameraEntry, onvif_profile: str | None, importer: Importer, now: datetime
+    entry: CameraEntry, onvif_profile: str | None, importer: Actor, now: datetime
 ) -> ImportedCameraRecord:
     assert entry.stream is not None, "every entry has its stream address by now"
     return ImportedCameraRecord(
@@ -187,7 +178,7 @@ def _record(
     )
 
 
-def _audit(entries: list[CameraEntry], importer: Importer, source: str, now: datetime) -> list[AuditEntry]:
+def _audit(entries: list[CameraEntry], importer: Actor, source: str, now: datetime) -> list[AuditEntry]:
     """One entry per school, so a station's supervisors read the imports of their own schools."""
     by_school: dict[str, list[str]] = {}
     for entry in entries:

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from patrol.config.checks import camera_names_defined
 from patrol.config.schema import CameraViewConfig, PatrolConfig
 from patrol.records import AuditEntry
+from patrol.registry.actor import Actor
 from patrol.store import Store
 from patrol.store.camera_views import CameraViewVersions, NotImported, ViewVersionRecord
 from patrol.types import AuditAction
@@ -41,16 +42,6 @@ class ViewRefused(ValueError):
 
 class ViewNotEditable(Exception):
     """The camera's view cannot be edited here; the message says why."""
-
-
-@dataclass(frozen=True)
-class Editor:
-    """Who edits, for the versions and the audit log."""
-
-    username: str
-    role: str
-    jurisdiction_id: str | None = None
-    client: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,7 +101,7 @@ class CameraViews:
         camera_id: str,
         school_id: str,
         raw: Any,
-        editor: Editor,
+        editor: Actor,
         now: datetime,
         *,
         expected_version: int | None = None,
@@ -125,7 +116,7 @@ class CameraViews:
         )
 
     def restore(
-        self, camera_id: str, school_id: str, version: int, editor: Editor, now: datetime
+        self, camera_id: str, school_id: str, version: int, editor: Actor, now: datetime
     ) -> ViewVersionRecord:
         """The view as version `version` saved it, saved again as the newest version; checked
         again, since the config's windows may have changed since. LookupError for no such version."""
@@ -153,7 +144,7 @@ class CameraViews:
 
 
 def _audit(
-    editor: Editor,
+    editor: Actor,
     action: AuditAction,
     camera_id: str,
     school_id: str,
@@ -176,7 +167,6 @@ def _audit(
 __all__ = [
     "CameraView",
     "CameraViews",
-    "Editor",
     "NotImported",
     "ViewNotEditable",
     "ViewProblem",

@@ -18,8 +18,9 @@ from sqlalchemy import select
 
 from patrol.clock import SystemClock
 from patrol.config import parse_config
+from patrol.registry.actor import Actor
 from patrol.registry.directory import CameraDirectory
-from patrol.registry.importer import CameraImporter, Importer
+from patrol.registry.importer import CameraImporter
 from patrol.registry.refresh import start_camera_refresh
 from patrol.store import Store, sqlite_url
 from patrol.store.camera_imports import CameraImports
@@ -31,7 +32,7 @@ from tests.patrol.planner.support import around_the_clock
 from tests.patrol.registry.county import csv_bytes
 from tests.patrol.support import patrol_of
 
-PASSWORD = "Editor-Cam-Pa55-4b1d"
+PASSWORD = "Actor-Cam-Pa55-4b1d"
 VARIABLE = "EDITOR_CAMERA_PASSWORD"
 CAMERA = "34020200001310000077"
 REFRESH_S = 2
@@ -102,7 +103,7 @@ def patrolled(  # type: ignore[no-untyped-def]
         "credentials": VARIABLE,
         "template": "booth",
     }
-    report = importer.run(csv_bytes([row], COLUMNS), Importer("admin", "administrator", "county"))
+    report = importer.run(csv_bytes([row], COLUMNS), Actor("admin", "administrator", "county"))
     assert report.created == 1, report.issues
     imports = CameraImports(store)
     directory = CameraDirectory(config, imports.list, environ=environ)
@@ -244,7 +245,7 @@ def editor_served(tmp_path: Path) -> Iterator[tuple[Store, str]]:
         "credentials": VARIABLE,
         "template": "booth",
     }
-    assert importer.run(csv_bytes([row], COLUMNS), Importer("admin", "administrator", "county")).created == 1
+    assert importer.run(csv_bytes([row], COLUMNS), Actor("admin", "administrator", "county")).created == 1
     try:
         with served(make_app(store, clock=SystemClock(), camera_import=importer)) as base:
             yield store, base

@@ -14,8 +14,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from patrol.config import parse_config
+from patrol.registry.actor import Actor
 from patrol.registry.directory import revision_of
-from patrol.registry.importer import CameraImporter, Importer
+from patrol.registry.importer import CameraImporter
 from patrol.store import Store
 from patrol.store.camera_imports import CameraImports
 from patrol.types import Role
@@ -53,7 +54,7 @@ def _app(store: Store) -> FastAPI:
     store.sync_sites(*site_records(config))
     importer = CameraImporter(config, store, environ={VARIABLE: CAMERA_PASSWORD})
     app = make_app(store, camera_import=importer)
-    report = importer.run(SHEET.encode(), Importer("admin", "administrator", "county"))
+    report = importer.run(SHEET.encode(), Actor("admin", "administrator", "county"))
     assert report.created == 1, report.issues
     accounts_of(app).add_user("south-admin", PASSWORD, Role.ADMINISTRATOR, "south-station", T0)
     return app

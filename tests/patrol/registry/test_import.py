@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from patrol.cli import main
 from patrol.config import ConfigError, config_secrets, parse_config
-from patrol.registry.importer import CameraImporter, Importer
+from patrol.registry.actor import Actor
+from patrol.registry.importer import CameraImporter
 from patrol.registry.patrol_cameras import with_imported_cameras
 from patrol.registry.rows import RowIssue
 from patrol.registry.sheet import SheetError
@@ -26,7 +27,7 @@ from tests.patrol.registry.county import PASSWORD_VARIABLE, County, county, csv_
 CAMERA_PASSWORD = "Cam-Pa55word-4d1e"  # in the environment only
 INLINE_PASSWORD = "Inline-Secret-9c2b"  # written in a sheet by mistake
 ENVIRON = {PASSWORD_VARIABLE: CAMERA_PASSWORD}
-ADMIN = Importer("admin", "administrator", "county", "127.0.0.1")
+ADMIN = Actor("admin", "administrator", "county", "127.0.0.1")
 
 
 def _importer(county_: County, store: Store, environ: dict[str, str] | None = None) -> CameraImporter:

@@ -12,7 +12,8 @@ import yaml
 
 from patrol.cli import main
 from patrol.config import parse_config
-from patrol.registry.importer import CameraImporter, Importer
+from patrol.registry.actor import Actor
+from patrol.registry.importer import CameraImporter
 from patrol.registry.patrol_cameras import with_imported_cameras
 from patrol.store import Store, sqlite_url
 from patrol.store.camera_imports import CameraImports
@@ -60,7 +61,7 @@ def test_cameras_imported_by_onvif_address_take_the_sub_stream_and_are_looked_at
     config = parse_config(yaml.safe_dump(CONFIG, allow_unicode=True))
     store = Store(sqlite_url(tmp_path), tmp_path / "evidence")
     store.create_schema()
-    importer = Importer("admin", "administrator", "county", "127.0.0.1")
+    importer = Actor("admin", "administrator", "county", "127.0.0.1")
     report = CameraImporter(config, store, environ=environ).run(csv_bytes(rows, COLUMNS), importer)
     assert report.complete and report.created == 2, report.issues
 
@@ -107,7 +108,7 @@ def test_a_bad_onvif_row_is_reported_by_row_with_the_devices_answer(onvif_simula
     store.create_schema()
     config = parse_config(yaml.safe_dump(CONFIG, allow_unicode=True))
     report = CameraImporter(config, store, environ={VARIABLE: wrong}, onvif_timeout_s=2).run(
-        csv_bytes(rows, COLUMNS), Importer("admin", "administrator")
+        csv_bytes(rows, COLUMNS), Actor("admin", "administrator")
     )
     assert [(issue.row, issue.column) for issue in report.issues] == [(2, "onvif"), (3, "onvif")]
     assert "refused user 'patrol'" in report.issues[0].reason and "cannot connect" in report.issues[1].reason

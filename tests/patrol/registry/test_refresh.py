@@ -21,8 +21,9 @@ from patrol.county.worker import WorkerLooks
 from patrol.look import LookReport
 from patrol.planner import SchoolCalendar
 from patrol.records import LookRecord
+from patrol.registry.actor import Actor
 from patrol.registry.directory import CameraDirectory
-from patrol.registry.importer import CameraImporter, Importer
+from patrol.registry.importer import CameraImporter
 from patrol.registry.refresh import CameraRefresh, start_camera_refresh
 from patrol.runtime import Patrol
 from patrol.store import Store, sqlite_url
@@ -38,7 +39,7 @@ from tests.patrol.support import patrol_of
 PASSWORD = "Refresh-Cam-Pa55-71c3"
 VARIABLE = "REFRESH_CAMERA_PASSWORD"
 ENVIRON = {VARIABLE: PASSWORD}
-ADMIN = Importer("admin", "administrator", "county", "127.0.0.1")
+ADMIN = Actor("admin", "administrator", "county", "127.0.0.1")
 COLUMNS = ("id", "school", "name", "role", "stream", "username", "credentials", "template")
 REFRESH_S = 2
 MAX_GAP_S = 10

@@ -11,8 +11,9 @@ from itertools import pairwise
 import yaml
 
 from patrol.config import parse_config
-from patrol.registry.importer import CameraImporter, Importer
-from patrol.registry.views import CameraViews, Editor
+from patrol.registry.actor import Actor
+from patrol.registry.importer import CameraImporter
+from patrol.registry.views import CameraViews
 from patrol.store import Store
 from patrol.store.camera_imports import CameraImports
 from patrol.store.camera_views import ViewChangedMeanwhile, ViewVersionRecord
@@ -44,7 +45,7 @@ def _views(store: Store) -> CameraViews:
         "credentials": "",
         "template": "booth",
     }
-    report = CameraImporter(config, store, environ={}).run(csv_bytes([row], COLUMNS), Importer("admin", "x"))
+    report = CameraImporter(config, store, environ={}).run(csv_bytes([row], COLUMNS), Actor("admin", "x"))
     assert report.created == 1, report.issues
     return CameraViews(config, store)
 
@@ -60,7 +61,7 @@ def test_saves_at_once_are_numbered_without_a_gap_and_the_last_one_holds(store: 
         start.wait()
         try:
             saved.append(
-                views.save(CAMERA, "s1", view, Editor(f"admin-{n}", "administrator"), datetime.now(UTC))
+                views.save(CAMERA, "s1", view, Actor(f"admin-{n}", "administrator"), datetime.now(UTC))
             )
         except ViewChangedMeanwhile:
             lost.append(n)
