@@ -115,6 +115,19 @@ def _parser() -> argparse.ArgumentParser:
     take_view.add_argument("label", help="a label a rule declares (closed, open)")
     take_view.add_argument("--config", type=Path, default=Path("config.yaml"), help="default: ./config.yaml")
     take_view.set_defaults(handler=_take_view)
+    gate_reference = camera_commands.add_parser(
+        "gate-reference",
+        help="take the gate_open rule's view of the gate closed or open from a snapshot now "
+        "(take-view with that label)",
+    )
+    gate_reference.add_argument("camera")
+    gate_reference.add_argument(
+        "--state", dest="label", required=True, choices=("closed", "open"), help="the gate as it stands now"
+    )
+    gate_reference.add_argument(
+        "--config", type=Path, default=Path("config.yaml"), help="default: ./config.yaml"
+    )
+    gate_reference.set_defaults(handler=_take_view)
     from patrol.registry.command import add_camera_commands
 
     add_camera_commands(camera_commands)

@@ -6,15 +6,23 @@ import logging
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Request, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 
 from api.audit import audit
 from api.auth import CameraManagerDep, SnapshotterDep, Viewer, ViewerDep
 from api.deps import LimitsDep, NowDep, SecretsDep, SnapshotsDep, SnapshotTaker, StoreDep
 from api.limits import ApiLimits, TooMany
-from api.routes.events import ID_PATTERN, Responses, SiteId
-from api.schemas import CameraPublic, CamerasPublic, ErrorPublic, LabelledViewPublic, ReferenceResetPublic
+from api.params import ID_PATTERN, SiteId
+from api.schemas import (
+    CameraPublic,
+    CamerasPublic,
+    ErrorPublic,
+    LabelledViewPublic,
+    ReferenceResetPublic,
+    Responses,
+)
 from patrol.records import CameraRecord
+from patrol.rules.gate_open import GateState
 from patrol.rules.registry import RULES
 from patrol.store.labelled_views import LabelledView
 from patrol.stream_slots import NoFreeSlot
@@ -139,18 +147,21 @@ def _fresh_picture(
 VIEW_LABELS = tuple(dict.fromkeys(label for spec in RULES for label in spec.needs.reference_views))
 
 
+LABELLED_VIEW_ANSWERS: Responses = {
+    **NOT_FOUND,
+    403: {"model": ErrorPublic, "description": "Administrators only"},
+    400: {"model": ErrorPublic, "description": "No rule declares a reference view of this label"},
+    429: {"model": ErrorPublic, "description": "Over the user's rate, or the camera or school is busy"},
+    502: {"model": ErrorPublic, "description": "The camera refused or sent nothing usable"},
+    503: {"model": ErrorPublic, "description": "This server cannot reach cameras"},
+    504: {"model": ErrorPublic, "description": "The camera did not answer within its timeout"},
+}
+
+
 @router.post(
     "/{camera_id}/reference-views/{label}",
     response_model=LabelledViewPublic,
-    responses={
-        **NOT_FOUND,
-        403: {"model": ErrorPublic, "description": "Administrators only"},
-        400: {"model": ErrorPublic, "description": "No rule declares a reference view of this label"},
-        429: {"model": ErrorPublic, "description": "Over the user's rate, or the camera or school is busy"},
-        502: {"model": ErrorPublic, "description": "The camera refused or sent nothing usable"},
-        503: {"model": ErrorPublic, "description": "This server cannot reach cameras"},
-        504: {"model": ErrorPublic, "description": "The camera did not answer within its timeout"},
-    },
+    responses=LABELLED_VIEW_ANSWERS,
     summary="Take a labelled reference view from a snapshot now, for the rules that compare with it "
     "(a gate closed and open; audited)",
 )
@@ -185,6 +196,27 @@ def take_labelled_view(
     view = LabelledView(camera.id, label, picture, now, viewer.user.username)
     store.views.save(view)
     return LabelledViewPublic(camera_id=camera.id, label=label, taken_at=now, sha256=view.sha256)
+
+
+@router.post(
+    "/{camera_id}/gate-reference",
+    response_model=LabelledViewPublic,
+    responses=LABELLED_VIEW_ANSWERS,
+    summary="The gate_open rule's view of the gate closed or open, taken from a snapshot now: "
+    "the reference view of that label (audited)",
+)
+def take_gate_reference(
+    request: Request,
+    store: StoreDep,
+    snapshots: SnapshotsDep,
+    limits: LimitsDep,
+    viewer: CameraManagerDep,
+    now: NowDep,
+    secrets: SecretsDep,
+    camera_id: CameraId,
+    state: Annotated[GateState, Query(description="The gate as it stands in the picture")],
+) -> LabelledViewPublic:
+    return take_labelled_view(request, store, snapshots, limits, viewer, now, secrets, camera_id, state.value)
 
 
 @router.post(

@@ -14,7 +14,6 @@ from api.catalogue import LANGUAGES
 from api.deps import NowDep, StoreDep, get_secrets, get_settings
 from api.errors import unprocessable
 from api.params import (
-    ID_PATTERN,  # noqa: F401  (api.routes.cameras imports it from here)
     MAX_ID,
     AwareUtc,
     EventId,

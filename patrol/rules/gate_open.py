@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
@@ -45,8 +46,16 @@ from patrol.rules.spec import LookNeeds, RuleContext, RuleSpec, zone_name
 from patrol.types import CameraRole, EventType
 
 GATE_OPEN = EventType.declare("gate_open")
-CLOSED = "closed"
-OPEN = "open"
+
+
+class GateState(StrEnum):
+    """The gate as a labelled reference view shows it: the labels this rule declares."""
+
+    CLOSED = "closed"
+    OPEN = "open"
+
+
+CLOSED, OPEN = GateState.CLOSED, GateState.OPEN
 
 # The gate zone is compared at this size (width, height), in cells of CELL pixels.
 _SIZE = (128, 96)

@@ -67,6 +67,9 @@ def test_take_view_keeps_the_cameras_picture_under_its_label(
     assert picture is not None and picture.shape[:2] == (360, 640)  # the simulator's main stream
     assert kept["closed"].taken_by == "cli"
 
+    assert main(["cameras", "gate-reference", "s1-gate", "--state", "open", "--config", str(config)]) == 0
+    assert capsys.readouterr().out.startswith("s1-gate: reference view 'open' taken (")
+
 
 def test_take_view_refuses_a_label_no_rule_declares_and_an_unknown_camera(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

@@ -117,3 +117,16 @@ def test_an_administrator_takes_the_gate_s_closed_view_from_a_snapshot(store: St
     assert kept["closed"].jpeg[:2] == b"\xff\xd8"
     assert (kept["closed"].sha256, kept["closed"].taken_by) == (body["sha256"], "admin")
     assert entry["target"] == "camera:north-gate"
+
+
+def test_the_gate_reference_route_takes_the_view_of_the_state_named(store: Store, site: Site) -> None:
+    cameras = StillCameras()
+    with bearer_client(make_app(store, snapshots=cameras), "admin") as admin:
+        taken = admin.post("/api/v1/cameras/north-gate/gate-reference", params={"state": "open"})
+        ajar = admin.post("/api/v1/cameras/north-gate/gate-reference", params={"state": "ajar"})
+        missing = admin.post("/api/v1/cameras/north-gate/gate-reference")
+    assert taken.status_code == 200, taken.text
+    assert (taken.json()["label"], list(store.views.of_camera("north-gate"))) == ("open", ["open"])
+    assert (ajar.status_code, ajar.json()["detail"][0]["loc"]) == (422, ["query", "state"])
+    assert (missing.status_code, missing.json()["detail"][0]["loc"]) == (422, ["query", "state"])
+    assert cameras.taken == ["north-gate"]
