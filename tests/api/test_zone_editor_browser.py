@@ -196,8 +196,10 @@ def test_an_administrator_drags_the_booth_zone_and_the_next_look_judges_with_it(
         lambda: [look for look in _looks(store)[seen:] if "guard_absent=clear" in look.detail], LOOK_WITHIN_S
     )
     print(f"\na look judged with the dragged zone {time.monotonic() - saved_at:.1f} s after the save")
-    # At most the one look under way at the refresh judged with the zone it began with.
-    assert all("guard_absent=clear" in look.detail for look in _looks(store)[seen + 1 :])
+    # At most the one look under way at the refresh judged with the zone it began with. (A look
+    # that could not open the stream on a loaded machine judges nothing, and is left out.)
+    judged = [look for look in _looks(store)[seen + 1 :] if "guard_absent=" in look.detail]
+    assert all("guard_absent=clear" in look.detail for look in judged), [look.detail for look in judged]
     assert looks[0].outcome == "ok"
 
 
