@@ -103,6 +103,18 @@ class Processes:
         process.send_signal(signal.SIGKILL)
         process.wait(10)
 
+    @contextmanager
+    def frozen(self, name: str) -> Iterator[None]:
+        """Holds the process still (SIGSTOP) while the caller looks at what it has written so far;
+        lets it go on after unless the caller killed it."""
+        process = self.running[name]
+        process.send_signal(signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            if self.running.get(name) is process:
+                process.send_signal(signal.SIGCONT)
+
     def log(self, name: str) -> str:
         return (self.logs / f"{name}.log").read_text(encoding="utf-8", errors="replace")
 
