@@ -7,6 +7,7 @@ renamed zone the rules follow, and a restored version."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,6 +31,7 @@ from tests.api.support import make_app
 from tests.api.test_browser import _log_in, browser  # noqa: F401  # the browser fixture
 from tests.patrol.planner.support import around_the_clock
 from tests.patrol.registry.county import csv_bytes
+from tests.patrol.registry.refreshes import begun_after, change_taken
 from tests.patrol.support import patrol_of
 
 PASSWORD = "Actor-Cam-Pa55-4b1d"
@@ -142,7 +144,9 @@ def _drag(page: Any, handle: str, to: tuple[float, float]) -> None:
 def test_an_administrator_drags_the_booth_zone_and_the_next_look_judges_with_it(
     browser: Any,  # noqa: F811
     patrolled: tuple[Store, str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="patrol.registry.refresh")
     store, base = patrolled
     # With the guard beside the zone, the patrol finds the booth empty.
     first = _wait_for(
@@ -179,11 +183,11 @@ def test_an_administrator_drags_the_booth_zone_and_the_next_look_judges_with_it(
         page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=picture.element_handle())
         _drag(page, corner, DRAGGED_TO)
         seen = len(_looks(store))
+        saved_at = time.time()
         page.click("#save")
         state = page.locator("#save-state")
         page.wait_for_function("node => !['', '…'].includes(node.textContent)", arg=state.element_handle())
         assert state.inner_text() == "已保存为第 1 版", page.inner_text("#problems")
-        saved_at = time.monotonic()
         stored = CameraImports(store).list()[0].view["zones"]["booth"]
         assert stored[2] == pytest.approx(DRAGGED_TO, abs=0.01)
         assert stored[0] == BESIDE[0] and stored[1] == BESIDE[1] and stored[3] == BESIDE[3]
@@ -192,14 +196,26 @@ def test_an_administrator_drags_the_booth_zone_and_the_next_look_judges_with_it(
     finally:
         context.close()
 
+    taken_at = change_taken(caplog, CAMERA, saved_at, LOOK_WITHIN_S)
     looks = _wait_for(
         lambda: [look for look in _looks(store)[seen:] if "guard_absent=clear" in look.detail], LOOK_WITHIN_S
     )
-    print(f"\na look judged with the dragged zone {time.monotonic() - saved_at:.1f} s after the save")
-    # At most the one look under way at the refresh judged with the zone it began with. (A look
-    # that could not open the stream on a loaded machine judges nothing, and is left out.)
-    judged = [look for look in _looks(store)[seen + 1 :] if "guard_absent=" in look.detail]
-    assert all("guard_absent=clear" in look.detail for look in judged), [look.detail for look in judged]
+    print(
+        f"\nthe patrol took the dragged zone {taken_at - saved_at:.1f} s after the save; "
+        f"a look judged with it {looks[0].finished_at.timestamp() - saved_at:.1f} s after"
+    )
+    # Looks that began before the refresh handed the patrol the new view judged with the one
+    # they began with; every look begun after judges with the dragged zone. (A look that could
+    # not open the stream on a loaded machine judges nothing, and is left out.)
+    after = _wait_for(
+        lambda: [
+            look
+            for look in _looks(store)
+            if begun_after(taken_at, look.started_at.timestamp()) and "guard_absent=" in look.detail
+        ],
+        LOOK_WITHIN_S,
+    )
+    assert all("guard_absent=clear" in look.detail for look in after), [look.detail for look in after]
     assert looks[0].outcome == "ok"
 
 

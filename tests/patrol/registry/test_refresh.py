@@ -34,6 +34,7 @@ from tests.api.support import bearer_client, make_app
 from tests.conftest import free_port
 from tests.patrol.planner.support import around_the_clock
 from tests.patrol.registry.county import csv_bytes
+from tests.patrol.registry.refreshes import begun_after, change_taken
 from tests.patrol.support import patrol_of
 
 PASSWORD = "Refresh-Cam-Pa55-71c3"
@@ -136,18 +137,31 @@ def test_the_running_patrol_takes_cameras_imported_changed_and_removed_while_it_
         assert patrol.status()["cameras"] == 2
 
         # Its zone changed (imported again with another template): a later look judges with it.
-        assert importer.run(csv_bytes([_row(stream, "booth-corner")], COLUMNS), ADMIN).updated == 1
-        changed_at = time.monotonic()
+        changed_at = time.time()
         seen = len(_looks(store, camera_id))
+        assert importer.run(csv_bytes([_row(stream, "booth-corner")], COLUMNS), ADMIN).updated == 1
+        taken_at = change_taken(caplog, camera_id, changed_at, FIRST_LOOK_WITHIN_S)
         looks, _ = _wait_for(
             lambda: [
                 look for look in _looks(store, camera_id)[seen:] if "guard_absent=suspect" in look.detail
             ],
             FIRST_LOOK_WITHIN_S,
         )
-        print(f"a look judged with the changed zone {time.monotonic() - changed_at:.1f} s after the change")
-        # At most one look started before the refresh judged with the zone it began with.
-        assert all("guard_absent=suspect" in look.detail for look in _looks(store, camera_id)[seen + 1 :])
+        print(
+            f"the patrol took the changed zone {taken_at - changed_at:.1f} s after the change; a look "
+            f"judged with it {looks[0].finished_at.timestamp() - changed_at:.1f} s after"
+        )
+        # Looks begun before the refresh took the change judged with the zone they began with;
+        # every look begun after judges with the new one.
+        after, _ = _wait_for(
+            lambda: [
+                look
+                for look in _looks(store, camera_id)
+                if begun_after(taken_at, look.started_at.timestamp()) and "guard_absent=" in look.detail
+            ],
+            FIRST_LOOK_WITHIN_S,
+        )
+        assert all("guard_absent=suspect" in look.detail for look in after), [look.detail for look in after]
 
         # Its stream changed: a later look opens the new address (nothing answers there).
         dead = f"rtsp://127.0.0.1:{free_port()}/s2/booth"
