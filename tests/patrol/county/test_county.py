@@ -151,7 +151,7 @@ def test_a_worker_killed_in_a_clip_look_loses_nothing(county: County) -> None:
 
     def look_under_way(tried: set[str]) -> tuple[str, str] | None:
         log = processes.log("worker-1")
-        finished = set(re.findall(r"order (\S+): \w+ in [\d.]+ s", log))
+        finished = _looks_finished(log)
         for visit, camera in _looks_started(log):
             if camera in CLIP_CAMERAS and visit not in finished and visit not in tried:
                 return visit, camera
@@ -172,9 +172,7 @@ def test_a_worker_killed_in_a_clip_look_loses_nothing(county: County) -> None:
         tried.add(under_way[0])
         time.sleep(5)
         with processes.frozen("worker-1"):
-            if under_way[0] not in set(re.findall(r"order (\S+): \w+ in", processes.log("worker-1"))) and (
-                recorded(under_way[0]) == 0
-            ):
+            if under_way[0] not in _looks_finished(processes.log("worker-1")) and recorded(under_way[0]) == 0:
                 processes.kill("worker-1")
                 killed = under_way
     assert killed is not None, f"no clip look of worker-1 was found under way; tried {sorted(tried)}"
@@ -367,6 +365,11 @@ def _worst_gaps(rows: list[tuple[str, datetime]], now: datetime) -> dict[str, fl
 
 def _looks_started(log: str) -> list[tuple[str, str]]:
     return re.findall(r"order (\S+): \w+ look at camera (\S+)", log)
+
+
+def _looks_finished(log: str) -> set[str]:
+    """The orders whose look a worker's log says is done ("order ID: ok in 11.2 s")."""
+    return set(re.findall(r"order (\S+): \w+ in [\d.]+ s", log))
 
 
 def _worker_logs(processes: Processes) -> str:
