@@ -6,7 +6,6 @@ import contextlib
 import os
 import socket
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -116,23 +115,16 @@ def postgres_url() -> Iterator[str]:
 def postgres_database(admin_url: str = POSTGRES_ADMIN_URL, prefix: str = "patrol_test") -> Iterator[str]:
     """A fresh database of its own on `admin_url`'s server (the machine's PostgreSQL), dropped
     (connections and all) afterwards."""
-    from sqlalchemy import create_engine, text
     from sqlalchemy.exc import OperationalError
 
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as exc:
-        admin.dispose()
-        _missing(f"PostgreSQL at {admin_url} is unreachable: {exc.orig}")
-    try:
-        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    from patrol.store.scratch_database import scratch_database
+
+    with contextlib.ExitStack() as stack:
+        try:
+            url = stack.enter_context(scratch_database(admin_url, prefix))
+        except OperationalError as exc:
+            _missing(f"PostgreSQL at {admin_url} is unreachable: {exc.orig}")
+        yield url
 
 
 @pytest.fixture
