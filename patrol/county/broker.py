@@ -4,6 +4,8 @@ back to the queue for another worker."""
 
 from __future__ import annotations
 
+import contextlib
+
 from celery import Celery
 from kombu import Exchange, Queue
 
@@ -53,3 +55,33 @@ def tell_planner(app: Celery, word: LookStarted | LookDone | OnDemandAsked) -> N
             retry=True,
             retry_policy={"max_retries": None, "interval_start": 1, "interval_step": 1, "interval_max": 5},
         )
+
+
+def patrol_queues_in_use(app: Celery) -> list[str]:
+    """The patrol's queues on this broker (its virtual host) that hold messages or have consumers:
+    a run that must have the queues to itself (an evaluation) says so and does not start."""
+    busy = []
+    with app.connection_for_write() as connection:
+        for queue in (looks_queue, planner_queue):
+            channel = connection.channel()
+            try:
+                declared = queue.bind(channel).queue_declare(passive=True)
+            except connection.channel_errors:  # not declared yet: nobody has used it
+                continue
+            finally:
+                with contextlib.suppress(Exception):
+                    channel.close()
+            if declared.message_count or declared.consumer_count:
+                busy.append(
+                    f"{queue.name} ({declared.message_count} messages, {declared.consumer_count} consumers)"
+                )
+    return busy
+
+
+def purge_patrol_queues(app: Celery) -> None:
+    """Orders and words a finished run left behind (an evaluation's, which had the queues to itself)."""
+    with app.connection_for_write() as connection:
+        for queue in (looks_queue, planner_queue):
+            bound = queue.bind(connection.default_channel)
+            bound.declare()
+            bound.purge()

@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -64,6 +65,7 @@ class BrokerOrders:
         self._stopping = threading.Event()
         self._listener: threading.Thread | None = None
         self.lost = 0
+        self.done_by_worker: Counter[str] = Counter()  # looks each worker reported done
         self.waiting = 0  # orders in the broker's queue, counted every few seconds
         self.connected = False  # listening on the broker now
         self._waiting_counted_at = -float("inf")
@@ -160,6 +162,7 @@ class BrokerOrders:
         assert self._patrol is not None
         with self._lock:
             flight = self._in_flight.pop(word.visit_id, None)
+            self.done_by_worker[word.worker] += 1
         self._patrol.look_seen(word.outcome, word.findings, word.finished_at)
         if flight is not None:
             self._patrol.visit_finished(word.camera_id, word.took_s, word.failed, word.follow_up_in_s)

@@ -207,8 +207,9 @@ def worker_name() -> str:
     return f"worker{os.getpid()}@{socket.gethostname()}"
 
 
-def run_worker(app: Celery, looks: WorkerLooks, concurrency: int) -> None:
-    """Blocks. SIGTERM is Celery's warm shutdown: looks under way finish and are recorded first."""
+def run_worker(app: Celery, looks: WorkerLooks, concurrency: int, *, quiet: bool = False) -> None:
+    """Blocks. SIGTERM is Celery's warm shutdown: looks under way finish and are recorded first.
+    `quiet`: no start-up banner (an evaluation's workers, whose output is the evaluation's)."""
 
     @app.task(name=LOOK_TASK, bind=True)
     def look(task: object, body: dict[str, object]) -> None:
@@ -216,6 +217,7 @@ def run_worker(app: Celery, looks: WorkerLooks, concurrency: int) -> None:
 
     app.worker_main(
         [
+            *(["--quiet"] if quiet else []),
             "worker",
             f"--concurrency={concurrency}",
             "--pool=threads",

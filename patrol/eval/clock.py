@@ -71,3 +71,18 @@ class ShiftedClock:
 
     def now(self) -> datetime:
         return self.start + timedelta(seconds=self._clock.elapsed_s)
+
+
+class WallShiftedClock:
+    """A scenario's time in another process than the one whose `VirtualClock` runs: the wall
+    seconds since `epoch` (the moment that clock began to run, as `time.time()` read it)
+    counted from the scenario's start. One machine's wall clock serves every process on it."""
+
+    def __init__(self, start: datetime, epoch: float) -> None:
+        if start.tzinfo is None:
+            raise ValueError("the start must be an aware datetime")
+        self.start = start
+        self._epoch = epoch
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=time.time() - self._epoch)

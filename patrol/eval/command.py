@@ -12,7 +12,7 @@ import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -21,6 +21,13 @@ from patrol.config.issues import ConfigIssue
 from patrol.config.load import ConfigError, validation_issues
 from patrol.config.schema import DetectorConfig, SamplingConfig
 from patrol.logs import configure_logging
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from detectors.types import PersonDetector
+    from patrol.eval.harness import EvalResult, EvalSettings, ScenarioRun
+    from patrol.eval.scenario_file import EvalScenario
 
 DEFAULT_CACHE_DIR = Path("data") / "eval-cache"
 
@@ -68,6 +75,34 @@ def add_parser(commands: Any) -> None:
         help="with --together: looks at once (default: the config's sampling.workers)",
     )
     parser.add_argument(
+        "--distributed",
+        action="store_true",
+        help=(
+            "with --together: send the looks over the broker to worker processes, each with its own "
+            "detector, as a county's planner and worker machines do (needs --broker-url and --postgres-url)"
+        ),
+    )
+    parser.add_argument(
+        "--worker-processes",
+        type=int,
+        default=2,
+        help="with --distributed: worker processes sharing the look workers (default 2)",
+    )
+    parser.add_argument(
+        "--broker-url",
+        help=(
+            "with --distributed: RabbitMQ, on a virtual host the run has to itself "
+            "(e.g. amqp://guest:guest@127.0.0.1:5672/patrol-eval)"
+        ),
+    )
+    parser.add_argument(
+        "--postgres-url",
+        help=(
+            "with --distributed: a PostgreSQL server (any database URL on it) where the run creates a "
+            "database of its own, dropped afterwards unless --keep"
+        ),
+    )
+    parser.add_argument(
         "--config",
         type=Path,
         help="take timezone, detector and sampling from this config file (default: built-in defaults)",
@@ -113,8 +148,8 @@ def load_sections(path: Path | None) -> _EvalSections:
 
 
 def run(args: argparse.Namespace) -> int:
-    from patrol.eval.harness import EvalSettings, Evaluation, ScenarioRun
-    from patrol.eval.report import describe, result_json, table
+    from patrol.eval.harness import EvalSettings, Evaluation
+    from patrol.eval.report import result_json, table
     from patrol.eval.scenario_file import load_scenarios
 
     configure_logging(level=logging.INFO if args.verbose else logging.WARNING)
@@ -126,6 +161,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.together and args.repeats != 1:
         print("patrol eval: --together plays each scenario once", file=sys.stderr)
+        return 2
+    problem = _distributed_problem(args)
+    if problem is not None:
+        print(f"patrol eval: {problem}", file=sys.stderr)
         return 2
     sections = load_sections(args.config)
     scenarios = load_scenarios(args.scenarios)
@@ -139,14 +178,13 @@ def run(args: argparse.Namespace) -> int:
     from detectors.manifest import ModelError
     from patrol.detection import build_detector  # loads the runtime: only once the files are known good
 
-    try:
-        detector = build_detector(sections.detector)
-    except ModelError as exc:
-        print(f"patrol eval: {exc}", file=sys.stderr)
-        return 2
-
-    def progress(run: ScenarioRun, done: int, total: int) -> None:
-        print(f"[{done:>3}/{total}] {run.outcome:<7} {run.scenario.name}: {describe(run)}", file=sys.stderr)
+    detector = None
+    if not args.distributed:  # the worker processes load their own
+        try:
+            detector = build_detector(sections.detector)
+        except ModelError as exc:
+            print(f"patrol eval: {exc}", file=sys.stderr)
+            return 2
 
     with ExitStack() as stack:
         work_dir = args.keep or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="patrol-eval-")))
@@ -161,15 +199,14 @@ def run(args: argparse.Namespace) -> int:
             repeats=args.repeats,
         )
         if args.together:
-            from patrol.eval.together import TogetherEvaluation
-
-            look_workers = args.look_workers or sections.sampling.workers
-            together = TogetherEvaluation(
-                scenarios, detector, settings, look_workers=look_workers, progress=progress
-            )
-            result = together.run()
+            try:
+                result = _together(args, scenarios, detector, settings, stack)
+            except CannotRun as exc:
+                print(f"patrol eval: {exc}", file=sys.stderr)
+                return 2
         else:
-            result = Evaluation(scenarios, detector, settings, progress=progress).run()
+            assert detector is not None
+            result = Evaluation(scenarios, detector, settings, progress=_progress).run()
 
     if args.json:
         print(table(result), file=sys.stderr)
@@ -187,3 +224,70 @@ def run(args: argparse.Namespace) -> int:
     if errors:
         print(f"patrol eval: {len(errors)} scenario run(s) failed to run", file=sys.stderr)
     return 1 if short or errors else 0
+
+
+class CannotRun(Exception):
+    """The broker or database of a distributed run is not there, or not the run's alone."""
+
+
+def _distributed_problem(args: argparse.Namespace) -> str | None:
+    if not args.distributed:
+        if args.broker_url or args.postgres_url:
+            return "--broker-url and --postgres-url go with --distributed"
+        return None
+    if not args.together:
+        return "--distributed goes with --together"
+    if args.worker_processes < 1:
+        return "--worker-processes must be at least 1"
+    if not args.broker_url or not args.postgres_url:
+        return "--distributed needs --broker-url (RabbitMQ) and --postgres-url (a PostgreSQL server)"
+    return None
+
+
+def _progress(run: ScenarioRun, done: int, total: int) -> None:
+    from patrol.eval.report import describe
+
+    print(f"[{done:>3}/{total}] {run.outcome:<7} {run.scenario.name}: {describe(run)}", file=sys.stderr)
+
+
+def _together(
+    args: argparse.Namespace,
+    scenarios: Sequence[EvalScenario],
+    detector: PersonDetector | None,
+    settings: EvalSettings,
+    stack: ExitStack,
+) -> EvalResult:
+    from kombu.exceptions import OperationalError as BrokerUnreachable
+    from sqlalchemy.exc import OperationalError as DatabaseUnreachable
+
+    from patrol.eval.county_looks import BrokerBusy, CountyRun
+    from patrol.eval.together import TogetherEvaluation
+    from patrol.store.scratch_database import scratch_database
+
+    look_workers = args.look_workers or settings.sampling.workers
+    county = None
+    if args.distributed:
+        try:
+            database_url = stack.enter_context(
+                scratch_database(args.postgres_url, "patrol_eval", keep=args.keep is not None)
+            )
+        except DatabaseUnreachable as exc:
+            raise CannotRun(f"cannot create the run's database: {exc.orig}") from None
+        fate = "kept" if args.keep is not None else "dropped at the end"
+        print(f"patrol eval: the run's database: {_without_password(database_url)} ({fate})", file=sys.stderr)
+        county = CountyRun(args.broker_url, database_url, args.worker_processes, verbose=args.verbose)
+    together = TogetherEvaluation(
+        scenarios, detector, settings, look_workers=look_workers, distributed=county, progress=_progress
+    )
+    try:
+        return together.run()
+    except BrokerBusy as exc:
+        raise CannotRun(str(exc)) from None
+    except BrokerUnreachable as exc:
+        raise CannotRun(f"cannot reach the broker: {exc}") from None
+
+
+def _without_password(url: str) -> str:
+    from sqlalchemy import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -114,6 +114,10 @@ class TogetherFigures:
 
     look_workers: int
     planner: PlannerFigures
+    # Over the broker (`--distributed`): the worker processes, and the orders the planner gave up on.
+    worker_processes: int | None = None
+    looks_lost: int | None = None
+    looks_by_worker: Mapping[str, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -130,6 +130,9 @@ def together_json(together: TogetherFigures) -> dict[str, Any]:
         "looks_late": planner.looks_late,
         "follow_ups_late": planner.follow_ups_late,
         "demand_workers": round(planner.demand_workers, 2),
+        "worker_processes": together.worker_processes,
+        "looks_lost": together.looks_lost,
+        "looks_by_worker": None if together.looks_by_worker is None else dict(together.looks_by_worker),
     }
 
 
@@ -165,9 +168,15 @@ def table(result: EvalResult) -> str:
     )
     if result.together is not None:
         figures = together_json(result.together)
+        where = (
+            ""
+            if result.together.worker_processes is None
+            else f" over the broker in {result.together.worker_processes} worker processes"
+        )
+        lost = "" if result.together.looks_lost is None else f", {result.together.looks_lost} lost"
         lines.append(
-            f"together, {figures['look_workers']} look workers: {figures['random_looks_shed']} of "
-            f"{figures['random_looks_wanted']} random looks shed, {figures['looks_late']} looks late, "
+            f"together, {figures['look_workers']} look workers{where}: {figures['random_looks_shed']} of "
+            f"{figures['random_looks_wanted']} random looks shed, {figures['looks_late']} looks late{lost}, "
             f"{figures['follow_ups_late']} follow-ups late, demand {figures['demand_workers']} workers"
         )
     for run in result.runs:

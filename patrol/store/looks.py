@@ -14,7 +14,7 @@ from patrol.records import CameraMemory, LookRecord
 from patrol.store.camera_memory import keep_memory
 from patrol.store.database import Database
 from patrol.store.tables import CameraStatusRow, LookRow
-from patrol.types import LookOutcome
+from patrol.types import LookKind, LookOutcome
 
 
 class LookRepository:
@@ -54,6 +54,24 @@ class LookRepository:
         query = select(CameraStatusRow.camera_id, CameraStatusRow.last_look_at)
         with self._sessions() as session:
             return {camera_id: at for camera_id, at in session.execute(query)}
+
+    def of_camera(self, camera_id: str) -> list[LookRecord]:
+        """A camera's looks, oldest first."""
+        query = select(LookRow).where(LookRow.camera_id == camera_id).order_by(LookRow.started_at, LookRow.id)
+        with self._sessions() as session:
+            return [
+                LookRecord(
+                    row.camera_id,
+                    LookKind(row.kind),
+                    row.started_at,
+                    row.finished_at,
+                    LookOutcome(row.outcome),
+                    row.frames,
+                    row.max_persons,
+                    row.detail,
+                )
+                for row in session.scalars(query)
+            ]
 
     def count(self, *, camera_id: str | None = None) -> int:
         query = select(func.count(LookRow.id))

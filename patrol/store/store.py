@@ -63,6 +63,7 @@ class Store:
         self.look_answered = self.looks.answered
         self.last_looked = self.looks.last_looked
         self.count_looks = self.looks.count
+        self.looks_of_camera = self.looks.of_camera
         self.camera_memory = self.camera_memories.get
         self.follow_ups_wanted = self.camera_memories.follow_ups_wanted
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from patrol.eval.clock import ShiftedClock, VirtualClock
+from patrol.eval.clock import ShiftedClock, VirtualClock, WallShiftedClock
 
 START = datetime(2025, 3, 3, 2, 0, tzinfo=UTC)
 
@@ -53,3 +53,15 @@ def test_a_shifted_clock_counts_the_same_seconds_from_its_own_start() -> None:
     assert shifted.now() - evening == clock.now() - START
     with pytest.raises(ValueError, match="aware"):
         ShiftedClock(clock, datetime(2025, 3, 6, 9, 10))
+
+
+def test_a_worker_process_reads_the_running_clock_from_its_epoch_on_the_wall_clock() -> None:
+    clock = VirtualClock(START)
+    evening = datetime(2025, 3, 6, 9, 10, tzinfo=UTC)
+    with clock.running():
+        elsewhere = WallShiftedClock(evening, epoch=time.time() - clock.elapsed_s)
+        time.sleep(0.2)
+        apart = (elsewhere.now() - evening).total_seconds() - clock.elapsed_s
+    assert abs(apart) < 0.05
+    with pytest.raises(ValueError, match="aware"):
+        WallShiftedClock(datetime(2025, 3, 6, 9, 10), epoch=0.0)

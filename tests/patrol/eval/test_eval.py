@@ -9,15 +9,19 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from patrol.county.broker import LOOKS_QUEUE, celery_app, looks_queue, planner_queue
 from streams.simulator.server import unavailable_reason
-from tests.conftest import MODEL_NAME, MODELS_DIR
+from tests.conftest import MODEL_NAME, MODELS_DIR, POSTGRES_ADMIN_URL
+from tests.patrol.county.county_site import rabbitmq_vhost
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -167,9 +171,80 @@ def test_eval_together_patrols_every_scenario_at_once_and_reports_the_shortfall(
     scenario_dir: Path, encoded_cache: Path, tmp_path: Path, detector: object
 ) -> None:
     result = _patrol_eval(scenario_dir, encoded_cache, tmp_path, "--together", "--look-workers", "2")
+    together = _together_figures(result)
+    assert together["look_workers"] == 2
+    assert together["random_looks_wanted"] >= 3
+    assert 0 <= together["random_looks_shed"] <= together["random_looks_wanted"]
+    assert "together, 2 look workers:" in result.stderr
+
+
+def test_eval_together_distributed_sends_the_looks_over_the_broker_to_worker_processes(
+    scenario_dir: Path, encoded_cache: Path, tmp_path: Path, detector: object
+) -> None:
+    with rabbitmq_vhost() as broker_url:
+        result = _patrol_eval(
+            scenario_dir,
+            encoded_cache,
+            tmp_path,
+            "--together",
+            "--distributed",
+            "--look-workers",
+            "2",
+            "--worker-processes",
+            "2",
+            "--broker-url",
+            broker_url,
+            "--postgres-url",
+            POSTGRES_ADMIN_URL,
+        )
+        left_behind = _queue_depths(broker_url)
+    together = _together_figures(result)
+    assert together["worker_processes"] == 2
+    assert together["looks_lost"] == 0, result.stderr
+    # The looks went out as orders and came back as the workers' word, from both processes.
+    by_worker = together["looks_by_worker"]
+    assert len(by_worker) == 2 and all(done >= 1 for done in by_worker.values()), by_worker
+    assert "over the broker in 2 worker processes" in result.stderr
+    assert not _databases_left(result.stderr), "the run's database was not dropped"
+    assert left_behind == {"patrol.looks": 0, "patrol.planner": 0}
+
+
+def test_eval_distributed_refuses_a_broker_whose_patrol_queues_are_in_use(
+    scenario_dir: Path, tmp_path: Path
+) -> None:
+    with rabbitmq_vhost() as broker_url:
+        app = celery_app(broker_url)
+        with app.connection_for_write() as connection:
+            connection.Producer().publish(
+                "an order of a live patrol",
+                routing_key=LOOKS_QUEUE,
+                exchange=LOOKS_QUEUE,
+                declare=[looks_queue],
+            )
+        result = _patrol_eval(
+            scenario_dir,
+            tmp_path / "cache",
+            tmp_path,
+            "--together",
+            "--distributed",
+            "--broker-url",
+            broker_url,
+            "--postgres-url",
+            POSTGRES_ADMIN_URL,
+        )
+        left = _queue_depths(broker_url)
+    assert result.returncode == 2
+    assert "patrol.looks (1 messages, 0 consumers)" in result.stderr
+    assert "virtual host of its own" in result.stderr
+    assert left["patrol.looks"] == 1, "the live patrol's order must be left alone"
+    assert not _databases_left(result.stderr)
+
+
+def _together_figures(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """The planner's figures of a together run that found what each scenario holds, and nothing
+    else, on one clock for all: no scenario's time jumped, so its looks lie within its length."""
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-
     outcomes = {s["name"]: s for s in report["scenarios"]}
     assert {name: s["outcome"] for name, s in outcomes.items()} == {
         "empty_booth": "pass",
@@ -178,16 +253,36 @@ def test_eval_together_patrols_every_scenario_at_once_and_reports_the_shortfall(
     }, result.stderr
     assert [e["rule"] for e in outcomes["empty_booth"]["events"]] == ["guard_absent"]
     assert [e["rule"] for e in outcomes["pacing"]["events"]] == ["loitering"]
-    # One clock for all: no scenario's time jumped, so its looks lie within its own length,
-    # and the planner's figures for the whole county are reported.
     for name, duration_s in (("empty_booth", 70), ("guard_on_duty", 70), ("pacing", 80)):
         looks = outcomes[name]["looks"]["list"]
         assert looks and all(0 <= look["started_s"] <= duration_s for look in looks)
-    together = report["together"]
-    assert together["look_workers"] == 2
-    assert together["random_looks_wanted"] >= 3
-    assert 0 <= together["random_looks_shed"] <= together["random_looks_wanted"]
-    assert "together, 2 look workers:" in result.stderr
+    together: dict[str, Any] = report["together"]
+    return together
+
+
+def _queue_depths(broker_url: str) -> dict[str, int]:
+    app = celery_app(broker_url)
+    with app.connection_for_write() as connection:
+        # Declared as the patrol declares them: a queue the run never used is there, empty.
+        return {
+            queue.name: queue.bind(connection.default_channel).queue_declare().message_count
+            for queue in (looks_queue, planner_queue)
+        }
+
+
+def _databases_left(stderr: str) -> list[str]:
+    """The run's own database, named in its output, if it is still there."""
+    from sqlalchemy import create_engine, text
+
+    named = re.findall(r"the run's database: \S+/(patrol_eval_\w+) \(dropped at the end\)", stderr)
+    assert len(named) == 1, stderr
+    engine = create_engine(POSTGRES_ADMIN_URL)
+    try:
+        with engine.connect() as connection:
+            query = text("SELECT datname FROM pg_database WHERE datname = :name")
+            return list(connection.scalars(query, {"name": named[0]}))
+    finally:
+        engine.dispose()
 
 
 def _patrol_eval(
