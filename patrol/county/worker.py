@@ -209,7 +209,8 @@ def worker_name() -> str:
 
 def run_worker(app: Celery, looks: WorkerLooks, concurrency: int, *, quiet: bool = False) -> None:
     """Blocks. SIGTERM is Celery's warm shutdown: looks under way finish and are recorded first.
-    `quiet`: no start-up banner (an evaluation's workers, whose output is the evaluation's)."""
+    `quiet`: no start-up banner and warnings only (an evaluation's workers, whose output is the
+    evaluation's)."""
 
     @app.task(name=LOOK_TASK, bind=True)
     def look(task: object, body: dict[str, object]) -> None:
@@ -223,7 +224,7 @@ def run_worker(app: Celery, looks: WorkerLooks, concurrency: int, *, quiet: bool
             "--pool=threads",
             f"--hostname={looks.name}",
             f"--queues={LOOKS_QUEUE}",
-            "--loglevel=INFO",
+            f"--loglevel={'WARNING' if quiet else 'INFO'}",
             "--without-gossip",
             "--without-mingle",
         ]
