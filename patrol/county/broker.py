@@ -8,6 +8,7 @@ import contextlib
 
 from celery import Celery
 from kombu import Exchange, Queue
+from kombu.exceptions import OperationalError
 
 from patrol.county.messages import LookDone, LookStarted, OnDemandAsked, to_message
 
@@ -59,22 +60,28 @@ def tell_planner(app: Celery, word: LookStarted | LookDone | OnDemandAsked) -> N
 
 def patrol_queues_in_use(app: Celery) -> list[str]:
     """The patrol's queues on this broker (its virtual host) that hold messages or have consumers:
-    a run that must have the queues to itself (an evaluation) says so and does not start."""
+    a run that must have the queues to itself (an evaluation) says so and does not start.
+    Raises kombu's OperationalError when the broker cannot be reached."""
     busy = []
     with app.connection_for_write() as connection:
-        for queue in (looks_queue, planner_queue):
+        try:
             channel = connection.channel()
+        # Refused as well as unreachable (a wrong password, no such virtual host); these errors
+        # name no URL, so no password.
+        except (*connection.connection_errors, *connection.channel_errors) as exc:
+            raise OperationalError(f"{type(exc).__name__}: {exc}") from None
+        for queue in (looks_queue, planner_queue):
             try:
                 declared = queue.bind(channel).queue_declare(passive=True)
             except connection.channel_errors:  # not declared yet: nobody has used it
+                channel = connection.channel()  # the broker closed the one that asked
                 continue
-            finally:
-                with contextlib.suppress(Exception):
-                    channel.close()
             if declared.message_count or declared.consumer_count:
                 busy.append(
                     f"{queue.name} ({declared.message_count} messages, {declared.consumer_count} consumers)"
                 )
+        with contextlib.suppress(Exception):
+            channel.close()
     return busy
 
 

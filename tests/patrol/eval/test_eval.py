@@ -240,6 +240,26 @@ def test_eval_distributed_refuses_a_broker_whose_patrol_queues_are_in_use(
     assert not _databases_left(result.stderr)
 
 
+def test_eval_distributed_names_a_broker_it_cannot_use_and_keeps_its_password_out(
+    scenario_dir: Path, tmp_path: Path
+) -> None:
+    result = _patrol_eval(
+        scenario_dir,
+        tmp_path / "cache",
+        tmp_path,
+        "--together",
+        "--distributed",
+        "--broker-url",
+        "amqp://guest:Wrong-Broker-Secret-41@127.0.0.1:5672/",
+        "--postgres-url",
+        POSTGRES_ADMIN_URL,
+    )
+    assert result.returncode == 2
+    assert "cannot reach the broker: AccessRefused" in result.stderr
+    assert "Traceback" not in result.stderr and "Wrong-Broker-Secret-41" not in result.stderr
+    assert not _databases_left(result.stderr)
+
+
 def _together_figures(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     """The planner's figures of a together run that found what each scenario holds, and nothing
     else, on one clock for all: no scenario's time jumped, so its looks lie within its length."""
