@@ -182,20 +182,15 @@ def test_eval_together_distributed_sends_the_looks_over_the_broker_to_worker_pro
     scenario_dir: Path, encoded_cache: Path, tmp_path: Path, detector: object
 ) -> None:
     with rabbitmq_vhost() as broker_url:
-        result = _patrol_eval(
+        result = _distributed_eval(
             scenario_dir,
             encoded_cache,
             tmp_path,
-            "--together",
-            "--distributed",
+            broker_url,
             "--look-workers",
             "2",
             "--worker-processes",
             "2",
-            "--broker-url",
-            broker_url,
-            "--postgres-url",
-            POSTGRES_ADMIN_URL,
         )
         left_behind = _queue_depths(broker_url)
     together = _together_figures(result)
@@ -221,17 +216,7 @@ def test_eval_distributed_refuses_a_broker_whose_patrol_queues_are_in_use(
                 exchange=LOOKS_QUEUE,
                 declare=[looks_queue],
             )
-        result = _patrol_eval(
-            scenario_dir,
-            tmp_path / "cache",
-            tmp_path,
-            "--together",
-            "--distributed",
-            "--broker-url",
-            broker_url,
-            "--postgres-url",
-            POSTGRES_ADMIN_URL,
-        )
+        result = _distributed_eval(scenario_dir, tmp_path / "cache", tmp_path, broker_url)
         left = _queue_depths(broker_url)
     assert result.returncode == 2
     assert "patrol.looks (1 messages, 0 consumers)" in result.stderr
@@ -243,21 +228,31 @@ def test_eval_distributed_refuses_a_broker_whose_patrol_queues_are_in_use(
 def test_eval_distributed_names_a_broker_it_cannot_use_and_keeps_its_password_out(
     scenario_dir: Path, tmp_path: Path
 ) -> None:
-    result = _patrol_eval(
-        scenario_dir,
-        tmp_path / "cache",
-        tmp_path,
-        "--together",
-        "--distributed",
-        "--broker-url",
-        "amqp://guest:Wrong-Broker-Secret-41@127.0.0.1:5672/",
-        "--postgres-url",
-        POSTGRES_ADMIN_URL,
+    result = _distributed_eval(
+        scenario_dir, tmp_path / "cache", tmp_path, "amqp://guest:Wrong-Broker-Secret-41@127.0.0.1:5672/"
     )
     assert result.returncode == 2
     assert "cannot reach the broker: AccessRefused" in result.stderr
     assert "Traceback" not in result.stderr and "Wrong-Broker-Secret-41" not in result.stderr
     assert not _databases_left(result.stderr)
+
+
+def _distributed_eval(
+    scenario_dir: Path, cache: Path, tmp_path: Path, broker_url: str, *options: str
+) -> subprocess.CompletedProcess[str]:
+    """`patrol eval --together --distributed` on `broker_url` and the machine's PostgreSQL."""
+    return _patrol_eval(
+        scenario_dir,
+        cache,
+        tmp_path,
+        "--together",
+        "--distributed",
+        "--broker-url",
+        broker_url,
+        "--postgres-url",
+        POSTGRES_ADMIN_URL,
+        *options,
+    )
 
 
 def _together_figures(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
